@@ -1,0 +1,159 @@
+"""Evaluate scenarios and hand back pandas tables with units in their names.
+
+>>> from econ import load_scenario, evaluate
+>>> results = evaluate(load_scenario("seeds/national_ree_gap.toml"))  # doctest: +SKIP
+>>> results.metrics()                                                   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike, NDArray
+
+from econ.errors import InputError
+from econ.model.definition import InputSpec, LineItem, Model
+from econ.model.evaluate import evaluate_model
+from econ.scenario import Scenario
+
+__all__ = ["Results", "column_name", "evaluate", "evaluate_many", "scenario_arrays"]
+
+Array = NDArray[np.float64]
+
+
+def column_name(item: LineItem) -> str:
+    """``"Competitiveness gap [USD/kg]"``: the label with its unit."""
+    unit = {"1": "fraction", "flag": "0/1"}.get(item.unit, item.unit)
+    return f"{item.label} [{unit}]"
+
+
+@dataclass(frozen=True)
+class Results:
+    """Every line item of a model, evaluated for S scenarios.
+
+    Attributes:
+        model: the model evaluated.
+        names: the S scenario names.
+        years: the Y calendar years.
+        values: every input and line item by key, shape ``(S, 1)`` or
+            ``(S, Y)`` (or ``(1, ...)`` when the same for all scenarios).
+    """
+
+    model: Model
+    names: tuple[str, ...]
+    years: tuple[int, ...]
+    values: Mapping[str, Array]
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def metric(self, key: str) -> Array:
+        """One scalar line item for every scenario: shape ``(S,)``."""
+        value = self.values[key]
+        if value.shape[1] != 1:
+            raise KeyError(f"{key!r} is a timeline row, not a scalar")
+        return np.broadcast_to(value[:, 0], (len(self.names),))
+
+    def row(self, key: str, scenario: int = 0) -> Array:
+        """One timeline row of one scenario: shape ``(Y,)``."""
+        value = self.values[key]
+        return np.broadcast_to(value[min(scenario, value.shape[0] - 1)], (len(self.years),))
+
+    def metrics(self, *, role: str = "metric") -> pd.DataFrame:
+        """Key metrics, one row per scenario, columns ``"Label [unit]"``."""
+        items = self.model.items_with(role)  # type: ignore[arg-type]
+        data = {column_name(i): self.metric(i.key) for i in items}
+        return pd.DataFrame(data, index=pd.Index(self.names, name="scenario"))
+
+    def table(self, scenario: int = 0) -> pd.DataFrame:
+        """The yearly table of one scenario: index year, one column per row item."""
+        items = [i for i in self.model.items if i.shape == "series"]
+        data = {column_name(i): self.row(i.key, scenario) for i in items}
+        return pd.DataFrame(data, index=pd.Index(self.years, name="year"))
+
+    def scalars(self, scenario: int = 0) -> dict[str, float]:
+        """Every scalar (inputs given as one number, calculations, metrics,
+        checks) of one scenario by key."""
+        out: dict[str, float] = {}
+        for key, value in self.values.items():
+            if value.shape[1] == 1:
+                out[key] = float(value[min(scenario, value.shape[0] - 1), 0])
+        return out
+
+
+def scenario_arrays(scenarios: Sequence[Scenario]) -> dict[str, Array]:
+    """Stack the inputs of scenarios sharing a model and timeline:
+    ``(S, 1)`` per input, or ``(S, Y)`` where any scenario gives a series."""
+    first = scenarios[0]
+    for sc in scenarios[1:]:
+        if (sc.model.name, sc.start_year, sc.horizon_yr) != (
+                first.model.name, first.start_year, first.horizon_yr):
+            raise ValueError("scenarios evaluated together must share model and timeline; "
+                             f"{sc.name!r} differs from {first.name!r}")
+    arrays: dict[str, Array] = {}
+    for key in first.model.input_keys:
+        vals = [sc.value(key) for sc in scenarios]
+        if any(isinstance(v, tuple) for v in vals):
+            arrays[key] = np.array([np.broadcast_to(np.asarray(v, float), (first.horizon_yr,))
+                                    for v in vals])
+        else:
+            arrays[key] = np.array(vals, dtype=np.float64).reshape(-1, 1)
+    return arrays
+
+
+def evaluate(scenario: Scenario, overrides: Mapping[str, ArrayLike] | None = None) -> Results:
+    """Evaluate one scenario, or S variations of it at once.
+
+    Args:
+        scenario: the base scenario.
+        overrides: input values replacing the scenario's, in canonical units;
+            each a scalar, shape ``(S,)`` or ``(S, Y)``. All arrays share S.
+            Values are checked against the model's domains.
+
+    Returns:
+        Results with one row per variation (``S`` = 1 without overrides).
+
+    Raises:
+        InputError: an unknown key or a value outside its domain.
+    """
+    arrays: dict[str, ArrayLike] = dict(scenario_arrays([scenario]))
+    size = 1
+    for key, value in (overrides or {}).items():
+        if key not in arrays:
+            raise InputError(scenario.path, key, f"unknown assumption {key!r} for the "
+                             f"{scenario.model.name!r} model")
+        arr = np.asarray(value, dtype=np.float64)
+        spec = scenario.model.input(key)
+        ok = np.isfinite(arr) & _admits(spec, arr)
+        if spec.year:
+            ok &= (arr >= scenario.start_year) & (arr < scenario.start_year + scenario.horizon_yr)
+        if not ok.all():
+            bad = arr[~ok].flat[0]
+            raise InputError(scenario.path, key, f"'{key}' must be in {spec.domain()} (got {bad:g})")
+        arrays[key] = arr
+        size = max(size, arr.shape[0] if arr.ndim else 1)
+    values = evaluate_model(scenario.model, arrays, scenario.start_year, scenario.horizon_yr)
+    names = (scenario.name,) if size == 1 else tuple(f"{scenario.name}#{i}" for i in range(size))
+    return Results(scenario.model, names, tuple(scenario.years), values)
+
+
+def _admits(spec: InputSpec, arr: Array) -> NDArray[np.bool_]:
+    ok = np.ones(arr.shape, dtype=bool)
+    if spec.minimum is not None:
+        ok &= arr > spec.minimum if spec.min_open else arr >= spec.minimum
+    if spec.maximum is not None:
+        ok &= arr < spec.maximum if spec.max_open else arr <= spec.maximum
+    return ok
+
+
+def evaluate_many(scenarios: Sequence[Scenario]) -> Results:
+    """Evaluate scenarios that share a model and timeline in one vectorized call."""
+    if not scenarios:
+        raise ValueError("no scenarios to evaluate")
+    first = scenarios[0]
+    values = evaluate_model(first.model, scenario_arrays(scenarios), first.start_year,
+                            first.horizon_yr)
+    return Results(first.model, tuple(s.name for s in scenarios), tuple(first.years), values)
