@@ -90,15 +90,21 @@ def scenario_arrays(scenarios: Sequence[Scenario]) -> dict[str, Array]:
     first = scenarios[0]
     for sc in scenarios[1:]:
         if (sc.model.name, sc.start_year, sc.horizon_yr) != (
-                first.model.name, first.start_year, first.horizon_yr):
-            raise ValueError("scenarios evaluated together must share model and timeline; "
-                             f"{sc.name!r} differs from {first.name!r}")
+            first.model.name,
+            first.start_year,
+            first.horizon_yr,
+        ):
+            raise ValueError(
+                "scenarios evaluated together must share model and timeline; "
+                f"{sc.name!r} differs from {first.name!r}"
+            )
     arrays: dict[str, Array] = {}
     for key in first.model.input_keys:
         vals = [sc.value(key) for sc in scenarios]
         if any(isinstance(v, tuple) for v in vals):
-            arrays[key] = np.array([np.broadcast_to(np.asarray(v, float), (first.horizon_yr,))
-                                    for v in vals])
+            arrays[key] = np.array(
+                [np.broadcast_to(np.asarray(v, float), (first.horizon_yr,)) for v in vals]
+            )
         else:
             arrays[key] = np.array(vals, dtype=np.float64).reshape(-1, 1)
     return arrays
@@ -123,8 +129,11 @@ def evaluate(scenario: Scenario, overrides: Mapping[str, ArrayLike] | None = Non
     size = 1
     for key, value in (overrides or {}).items():
         if key not in arrays:
-            raise InputError(scenario.path, key, f"unknown assumption {key!r} for the "
-                             f"{scenario.model.name!r} model")
+            raise InputError(
+                scenario.path,
+                key,
+                f"unknown assumption {key!r} for the {scenario.model.name!r} model",
+            )
         arr = np.asarray(value, dtype=np.float64)
         spec = scenario.model.input(key)
         ok = np.isfinite(arr) & _admits(spec, arr)
@@ -132,7 +141,9 @@ def evaluate(scenario: Scenario, overrides: Mapping[str, ArrayLike] | None = Non
             ok &= (arr >= scenario.start_year) & (arr < scenario.start_year + scenario.horizon_yr)
         if not ok.all():
             bad = arr[~ok].flat[0]
-            raise InputError(scenario.path, key, f"'{key}' must be in {spec.domain()} (got {bad:g})")
+            raise InputError(
+                scenario.path, key, f"'{key}' must be in {spec.domain()} (got {bad:g})"
+            )
         arrays[key] = arr
         size = max(size, arr.shape[0] if arr.ndim else 1)
     values = evaluate_model(scenario.model, arrays, scenario.start_year, scenario.horizon_yr)
@@ -154,6 +165,7 @@ def evaluate_many(scenarios: Sequence[Scenario]) -> Results:
     if not scenarios:
         raise ValueError("no scenarios to evaluate")
     first = scenarios[0]
-    values = evaluate_model(first.model, scenario_arrays(scenarios), first.start_year,
-                            first.horizon_yr)
+    values = evaluate_model(
+        first.model, scenario_arrays(scenarios), first.start_year, first.horizon_yr
+    )
     return Results(first.model, tuple(s.name for s in scenarios), tuple(first.years), values)

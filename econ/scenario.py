@@ -87,8 +87,11 @@ class Source:
     def to_toml_table(self) -> dict[str, str]:
         if not self.cited:
             return {"assumption": self.reason or ""}
-        return {k: v for k in ("publication", "date", "figure", "file", "url")
-                if (v := getattr(self, k))}
+        return {
+            k: v
+            for k in ("publication", "date", "figure", "file", "url")
+            if (v := getattr(self, k))
+        }
 
 
 @dataclass(frozen=True)
@@ -142,8 +145,14 @@ class Scenario:
             new[key] = replace(new[key], value=value)
         scenario = replace(self, assumptions=MappingProxyType(new))
         for key in values:
-            _check_domain(scenario, self.model.input(key), new[key].value, self.path,
-                          f"assumptions.{key}")
+            _check_domain(
+                scenario,
+                self.model.input(key),
+                new[key].value,
+                self.path,
+                f"assumptions.{key}",
+                own_bounds=False,
+            )
         return scenario
 
 
@@ -170,12 +179,24 @@ def load_scenario(path: str | Path) -> Scenario:
 
 
 def _type_name(value: object) -> str:
-    return {str: "text", bool: "true/false", int: "a number", float: "a number", list: "a list",
-            dict: "a table"}.get(type(value), type(value).__name__)
+    return {
+        str: "text",
+        bool: "true/false",
+        int: "a number",
+        float: "a number",
+        list: "a list",
+        dict: "a table",
+    }.get(type(value), type(value).__name__)
 
 
-def _require(data: Mapping[str, Any], key: str, kind: type | tuple[type, ...], file: Path | None,
-             where: str, what: str) -> Any:
+def _require(
+    data: Mapping[str, Any],
+    key: str,
+    kind: type | tuple[type, ...],
+    file: Path | None,
+    where: str,
+    what: str,
+) -> Any:
     if key not in data:
         raise InputError(file, where, f"missing (expected {what})")
     value = data[key]
@@ -211,34 +232,53 @@ def parse_scenario(data: Mapping[str, Any], path: str | Path | None = None) -> S
     timeline = _require(data, "timeline", dict, file, "timeline", "a table")
     _unknown(timeline, {"start_year", "horizon_yr"}, file, "timeline.")
     start = _require(timeline, "start_year", int, file, "timeline.start_year", "a whole year")
-    horizon = _require(timeline, "horizon_yr", int, file, "timeline.horizon_yr",
-                       "a whole number of years")
+    horizon = _require(
+        timeline, "horizon_yr", int, file, "timeline.horizon_yr", "a whole number of years"
+    )
     if not MIN_YEAR <= start <= MAX_YEAR:
-        raise InputError(file, "timeline.start_year",
-                         f"must be in [{MIN_YEAR}, {MAX_YEAR}] (got {start})")
+        raise InputError(
+            file, "timeline.start_year", f"must be in [{MIN_YEAR}, {MAX_YEAR}] (got {start})"
+        )
     if not 1 <= horizon <= MAX_HORIZON:
-        raise InputError(file, "timeline.horizon_yr", f"must be in [1, {MAX_HORIZON}] (got {horizon})")
+        raise InputError(
+            file, "timeline.horizon_yr", f"must be in [1, {MAX_HORIZON}] (got {horizon})"
+        )
 
     raw = _require(data, "assumptions", dict, file, "assumptions", "a table of assumptions")
     for key in raw:
         if key not in model.input_keys:
-            raise InputError(file, f"assumptions.{key}",
-                             f"unknown assumption for the {model.name!r} model "
-                             f"(expected one of: {', '.join(model.input_keys)})")
+            raise InputError(
+                file,
+                f"assumptions.{key}",
+                f"unknown assumption for the {model.name!r} model "
+                f"(expected one of: {', '.join(model.input_keys)})",
+            )
     for key in model.input_keys:
         if key not in raw:
-            raise InputError(file, f"assumptions.{key}",
-                             f"missing: the {model.name!r} model needs it "
-                             f"({model.input(key).label}, in {model.input(key).unit})")
+            raise InputError(
+                file,
+                f"assumptions.{key}",
+                f"missing: the {model.name!r} model needs it "
+                f"({model.input(key).label}, in {model.input(key).unit})",
+            )
     # The exchange rate first: other values may be given in RUB.
     order = sorted(model.input_keys, key=lambda k: k != "fx_rub_per_usd")
     parsed: dict[str, Assumption] = {}
     for key in order:
         fx = parsed["fx_rub_per_usd"].value if "fx_rub_per_usd" in parsed else None
-        parsed[key] = _parse_assumption(model.input(key), raw[key], file, horizon,
-                                        fx if isinstance(fx, float) else None)
-    scenario = Scenario(name, title, description, model, start, horizon,
-                        MappingProxyType({k: parsed[k] for k in model.input_keys}), file)
+        parsed[key] = _parse_assumption(
+            model.input(key), raw[key], file, horizon, fx if isinstance(fx, float) else None
+        )
+    scenario = Scenario(
+        name,
+        title,
+        description,
+        model,
+        start,
+        horizon,
+        MappingProxyType({k: parsed[k] for k in model.input_keys}),
+        file,
+    )
     for key in model.input_keys:
         _check_domain(scenario, model.input(key), parsed[key].value, file, f"assumptions.{key}")
     return scenario
@@ -246,23 +286,33 @@ def parse_scenario(data: Mapping[str, Any], path: str | Path | None = None) -> S
 
 def _parse_source(raw: Any, file: Path | None, where: str) -> Source:
     if not isinstance(raw, dict):
-        raise InputError(file, where, "missing: every assumption needs a source "
-                         "({ publication, date, figure } or { assumption = \"reason\" })"
-                         if raw is None else f"expected a table, found {_type_name(raw)}")
+        raise InputError(
+            file,
+            where,
+            "missing: every assumption needs a source "
+            '({ publication, date, figure } or { assumption = "reason" })'
+            if raw is None
+            else f"expected a table, found {_type_name(raw)}",
+        )
     if "assumption" in raw:
         _unknown(raw, {"assumption"}, file, f"{where}.")
         reason = raw["assumption"]
         if not isinstance(reason, str) or not reason.strip():
-            raise InputError(file, f"{where}.assumption",
-                             "expected a one-line reason why the value is defensible")
+            raise InputError(
+                file,
+                f"{where}.assumption",
+                "expected a one-line reason why the value is defensible",
+            )
         return Source(reason=reason.strip())
     _unknown(raw, _CITATION_KEYS, file, f"{where}.")
     for key in ("publication", "date"):
         value = raw.get(key)
         if not isinstance(value, str) or not value.strip():
-            raise InputError(file, f"{where}.{key}",
-                             "a citation needs a publication and a date (or write "
-                             "{ assumption = \"reason\" })")
+            raise InputError(
+                file,
+                f"{where}.{key}",
+                'a citation needs a publication and a date (or write { assumption = "reason" })',
+            )
     for key in ("figure", "file", "url"):
         if key in raw and not isinstance(raw[key], str):
             raise InputError(file, f"{where}.{key}", f"expected text, found {_type_name(raw[key])}")
@@ -278,12 +328,14 @@ def _number(raw: Any, file: Path | None, where: str) -> float:
     return value
 
 
-def _parse_assumption(spec: InputSpec, raw: Any, file: Path | None, horizon: int,
-                      fx: float | None) -> Assumption:
+def _parse_assumption(
+    spec: InputSpec, raw: Any, file: Path | None, horizon: int, fx: float | None
+) -> Assumption:
     where = f"assumptions.{spec.key}"
     if not isinstance(raw, dict):
-        raise InputError(file, where, f"expected a table with value, unit and source, "
-                         f"found {_type_name(raw)}")
+        raise InputError(
+            file, where, f"expected a table with value, unit and source, found {_type_name(raw)}"
+        )
     _unknown(raw, _ASSUMPTION_KEYS, file, f"{where}.")
     unit = _require(raw, "unit", str, file, f"{where}.unit", f"text such as {spec.unit!r}")
     source = _parse_source(raw.get("source"), file, f"{where}.source")
@@ -293,8 +345,9 @@ def _parse_assumption(spec: InputSpec, raw: Any, file: Path | None, horizon: int
     def conv(x: float, at: str) -> float:
         if spec.year:
             if unit != "year":
-                raise InputError(file, f"{where}.unit",
-                                 f"expected 'year' (a calendar year), found {unit!r}")
+                raise InputError(
+                    file, f"{where}.unit", f"expected 'year' (a calendar year), found {unit!r}"
+                )
             return x
         try:
             return convert(x, unit, spec.unit, rub_per_usd=fx)
@@ -304,15 +357,22 @@ def _parse_assumption(spec: InputSpec, raw: Any, file: Path | None, horizon: int
     value: Value
     if isinstance(raw["value"], list):
         if not spec.per_year:
-            raise InputError(file, f"{where}.value",
-                             f"expected one number (this input has no per-year series), "
-                             f"found a list of {len(raw['value'])}")
+            raise InputError(
+                file,
+                f"{where}.value",
+                f"expected one number (this input has no per-year series), "
+                f"found a list of {len(raw['value'])}",
+            )
         if len(raw["value"]) != horizon:
-            raise InputError(file, f"{where}.value",
-                             f"expected {horizon} values, one per timeline year "
-                             f"(found {len(raw['value'])})")
-        value = tuple(conv(_number(x, file, f"{where}.value[{i}]"), f"{where}.value[{i}]")
-                      for i, x in enumerate(raw["value"]))
+            raise InputError(
+                file,
+                f"{where}.value",
+                f"expected {horizon} values, one per timeline year (found {len(raw['value'])})",
+            )
+        value = tuple(
+            conv(_number(x, file, f"{where}.value[{i}]"), f"{where}.value[{i}]")
+            for i, x in enumerate(raw["value"])
+        )
     else:
         value = conv(_number(raw["value"], file, f"{where}.value"), f"{where}.value")
     low = high = None
@@ -322,8 +382,11 @@ def _parse_assumption(spec: InputSpec, raw: Any, file: Path | None, horizon: int
         high = conv(_number(raw["high"], file, f"{where}.high"), f"{where}.high")
     for bound, name in ((low, "low"), (high, "high")):
         if bound is not None and not spec.admits(bound):
-            raise InputError(file, f"{where}.{name}",
-                             f"'{spec.key}' {name} bound must be in {spec.domain()} (got {bound:g})")
+            raise InputError(
+                file,
+                f"{where}.{name}",
+                f"'{spec.key}' {name} bound must be in {spec.domain()} (got {bound:g})",
+            )
     if low is not None and high is not None and low > high:
         raise InputError(file, f"{where}.low", f"low ({low:g}) is above high ({high:g})")
     note = raw.get("note", "")
@@ -332,8 +395,15 @@ def _parse_assumption(spec: InputSpec, raw: Any, file: Path | None, horizon: int
     return Assumption(spec.key, value, spec.unit, source, low, high, note)
 
 
-def _check_domain(scenario: Scenario, spec: InputSpec, value: Value, file: Path | None,
-                  where: str) -> None:
+def _check_domain(
+    scenario: Scenario,
+    spec: InputSpec,
+    value: Value,
+    file: Path | None,
+    where: str,
+    *,
+    own_bounds: bool = True,
+) -> None:
     values = value if isinstance(value, tuple) else (value,)
     for i, x in enumerate(values):
         at = where if len(values) == 1 else f"{where}.value[{i}]"
@@ -342,16 +412,27 @@ def _check_domain(scenario: Scenario, spec: InputSpec, value: Value, file: Path 
         if spec.year:
             last = scenario.start_year + scenario.horizon_yr - 1
             if x != int(x) or not scenario.start_year <= x <= last:
-                raise InputError(file, at, f"'{spec.key}' must be a year in the timeline "
-                                 f"[{scenario.start_year}, {last}] (got {x:g})")
+                raise InputError(
+                    file,
+                    at,
+                    f"'{spec.key}' must be a year in the timeline "
+                    f"[{scenario.start_year}, {last}] (got {x:g})",
+                )
         elif not spec.admits(x):
-            raise InputError(file, at, f"'{spec.key}' must be in {spec.domain()} "
-                             f"{'' if spec.unit == '1' else spec.unit + ' '}(got {x:g})")
+            raise InputError(
+                file,
+                at,
+                f"'{spec.key}' must be in {spec.domain()} "
+                f"{'' if spec.unit == '1' else spec.unit + ' '}(got {x:g})",
+            )
     a = scenario.assumptions[spec.key]
-    for x in values:
+    for x in values if own_bounds else ():
         if (a.low is not None and x < a.low) or (a.high is not None and x > a.high):
-            raise InputError(file, where, f"'{spec.key}' value {x:g} lies outside its own "
-                             f"bounds [{_g(a.low)}, {_g(a.high)}]")
+            raise InputError(
+                file,
+                where,
+                f"'{spec.key}' value {x:g} lies outside its own bounds [{_g(a.low)}, {_g(a.high)}]",
+            )
 
 
 def _g(x: float | None) -> str:

@@ -27,10 +27,12 @@ class UnitError(ValueError):
 def _registry() -> Any:
     import pint
 
-    ureg = pint.UnitRegistry()
+    ureg: Any = pint.UnitRegistry()
     ureg.define("USD = [currency_usd] = usd = dollar")
     ureg.define("RUB = [currency_rub] = rub = ruble = rouble")
     ureg.define("bn = 1e9")  # so "bn RUB" reads
+    ureg.define("kt = 1e3 * metric_ton = kilotonne")  # pint reads "kt" as knot
+    ureg.define("Mt = 1e6 * metric_ton = megatonne")
     return ureg
 
 

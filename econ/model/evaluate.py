@@ -20,8 +20,9 @@ __all__ = ["evaluate_model"]
 Array = NDArray[np.float64]
 
 
-def evaluate_model(model: Model, inputs: Mapping[str, ArrayLike], start_year: int,
-                   n_years: int) -> dict[str, Array]:
+def evaluate_model(
+    model: Model, inputs: Mapping[str, ArrayLike], start_year: int, n_years: int
+) -> dict[str, Array]:
     """Evaluate every line item of ``model``.
 
     Args:
@@ -41,7 +42,7 @@ def evaluate_model(model: Model, inputs: Mapping[str, ArrayLike], start_year: in
     ...          consumption_t_per_yr=2500.0, experience_base_t=1.0, fx_rub_per_usd=80.0,
     ...          budget_period_yr=1.0)
     >>> out = evaluate_model(NATIONAL, v, 2025, 3)
-    >>> float(out["start_gap_cost_usd_per_yr"][0, 0])
+    >>> float(out["ref_gap_cost_usd_per_yr"][0, 0])
     21250000.0
     """
     env: dict[str, Array] = {}
@@ -53,8 +54,9 @@ def evaluate_model(model: Model, inputs: Mapping[str, ArrayLike], start_year: in
         elif arr.ndim == 1:
             arr = arr.reshape(-1, 1)
         elif arr.ndim != 2 or arr.shape[1] not in (1, n_years):
-            raise ValueError(f"input {key!r} must have shape (S,) or (S, {n_years}) "
-                             f"(got {arr.shape})")
+            raise ValueError(
+                f"input {key!r} must have shape (S,) or (S, {n_years}) (got {arr.shape})"
+            )
         sizes.add(arr.shape[0])
         env[key] = arr
     if len(sizes - {1}) > 1:

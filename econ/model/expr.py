@@ -19,13 +19,12 @@ value, SUMPRODUCT, IRR, first year where a flag is set).
 >>> a, b = Ref("a"), Ref("b")
 >>> e = Max(a - b, 0) * Ref("volume")
 >>> print(e)
-MAX(a - b, 0) * volume
+MAX(a-b,0)*volume
 """
 
 from __future__ import annotations
 
 import functools
-
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -70,8 +69,19 @@ Array = NDArray[np.float64]
 NOT_AVAILABLE = "n/a"
 
 # Operator precedence for rendering without redundant parentheses.
-_PRECEDENCE = {"=": 1, "<>": 1, "<": 1, "<=": 1, ">": 1, ">=": 1, "+": 2, "-": 2, "*": 3, "/": 3,
-               "^": 5}
+_PRECEDENCE = {
+    "=": 1,
+    "<>": 1,
+    "<": 1,
+    "<=": 1,
+    ">": 1,
+    ">=": 1,
+    "+": 2,
+    "-": 2,
+    "*": 3,
+    "/": 3,
+    "^": 5,
+}
 
 
 def _as_expr(value: Expr | float | int) -> Expr:
@@ -182,32 +192,32 @@ class Func(Expr):
         return self.args
 
 
-def Max(*args: Expr | float) -> Expr:  # noqa: N802 - spreadsheet name
+def Max(*args: Expr | float) -> Expr:
     """Element-wise maximum of expressions (Excel ``MAX(a, b, ...)``)."""
     return Func("MAX", tuple(_as_expr(a) for a in args))
 
 
-def Min(*args: Expr | float) -> Expr:  # noqa: N802
+def Min(*args: Expr | float) -> Expr:
     """Element-wise minimum of expressions (Excel ``MIN(a, b, ...)``)."""
     return Func("MIN", tuple(_as_expr(a) for a in args))
 
 
-def And(*conditions: Expr) -> Expr:  # noqa: N802
+def And(*conditions: Expr) -> Expr:
     """All conditions true (Excel ``AND``)."""
     return Func("AND", conditions)
 
 
-def Flag(condition: Expr) -> Expr:  # noqa: N802
+def Flag(condition: Expr) -> Expr:
     """1 where the condition holds, else 0 (Excel ``IF(condition, 1, 0)``)."""
     return Func("IF", (condition, Const(1.0), Const(0.0)))
 
 
-def Eq(a: Expr | float, b: Expr | float) -> Expr:  # noqa: N802
+def Eq(a: Expr | float, b: Expr | float) -> Expr:
     """Equality test (Excel ``a=b``), 1 or 0."""
     return Binary("=", _as_expr(a), _as_expr(b))
 
 
-def Log(value: Expr, base: Expr | float) -> Expr:  # noqa: N802
+def Log(value: Expr, base: Expr | float) -> Expr:
     """Logarithm of ``value`` in ``base`` (Excel ``LOG(value, base)``)."""
     return Func("LOG", (value, _as_expr(base)))
 
@@ -421,13 +431,14 @@ def evaluate(expr: Expr, env: Mapping[str, Array], n_years: int) -> Array:
         if isinstance(e, SumProduct):
             return np.einsum("sy,sy->s", row(e.a), row(e.b))[:, None]
         if isinstance(e, Irr):
-            return np.asarray(finance.irr(np.ascontiguousarray(row(e.series))),
-                              dtype=np.float64).reshape(-1, 1)
+            return np.asarray(
+                finance.irr(np.ascontiguousarray(row(e.series))), dtype=np.float64
+            ).reshape(-1, 1)
         if isinstance(e, FirstYearWhere):
             flags = row(e.flag) > 0.5
             years = row(Ref("year"))
             idx = flags.argmax(axis=1)
-            found = flags.any(axis=1)
+            found = np.asarray(flags.any(axis=1))
             picked = np.take_along_axis(years, idx[:, None], axis=1)
             return np.where(found[:, None], picked, np.nan)
         if isinstance(e, Check):
@@ -509,13 +520,14 @@ def to_formula(expr: Expr, ctx: FormulaContext) -> str:
             return f"{e.name}({','.join(fmt(a) for a in e.args)})"
         if isinstance(e, SafeDiv):
             den = fmt(e.denominator)
-            return (f'IF({den}=0,"{NOT_AVAILABLE}",'
-                    f"{wrap(e.numerator, 3, False)}/{wrap(e.denominator, 3, True)})")
+            return (
+                f'IF({den}=0,"{NOT_AVAILABLE}",'
+                f"{wrap(e.numerator, 3, False)}/{wrap(e.denominator, 3, True)})"
+            )
         if isinstance(e, CumSum):
-            inner = e.series
-            if not isinstance(inner, Ref):
+            if not isinstance(e.series, Ref):
                 raise TypeError("CumSum renders only over a named row")
-            return f"SUM({ctx.running(inner.name)})"
+            return f"SUM({ctx.running(e.series.name)})"
         if isinstance(e, Sum):
             return f"SUM({ctx.row(e.series.name)})"
         if isinstance(e, First):
@@ -530,8 +542,10 @@ def to_formula(expr: Expr, ctx: FormulaContext) -> str:
         if isinstance(e, Irr):
             return f'IFERROR(IRR({ctx.row(e.series.name)}),"{NOT_AVAILABLE}")'
         if isinstance(e, FirstYearWhere):
-            return (f"IFERROR(INDEX({ctx.row('year')},MATCH(1,{ctx.row(e.flag.name)},0)),"
-                    f'"{NOT_AVAILABLE}")')
+            return (
+                f"IFERROR(INDEX({ctx.row('year')},MATCH(1,{ctx.row(e.flag.name)},0)),"
+                f'"{NOT_AVAILABLE}")'
+            )
         if isinstance(e, Check):
             a, b = fmt(e.actual), fmt(e.expected)
             tol = ctx.cell("check_tolerance")

@@ -1,0 +1,42 @@
+# econ: the two commands of the Quick start, and a few for developers.
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip --quiet --disable-pip-version-check
+
+.PHONY: run test lint bench clean
+
+$(VENV)/bin/python:
+	python3 -m venv $(VENV) || { \
+	  echo "python3 -m venv failed: installing Debian's python3-venv"; \
+	  apt-get install -y -qq python3-venv && python3 -m venv $(VENV); }
+
+$(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
+	$(PIP) install --upgrade pip
+	$(PIP) install -e .
+	touch $@
+
+$(VENV)/.test-installed: pyproject.toml $(VENV)/.installed
+	$(PIP) install -e '.[test]'
+	touch $@
+
+## run: build every scenario in seeds/ (metrics printed, workbooks and HTML in workbooks/)
+run: $(VENV)/.installed
+	$(VENV)/bin/econ run seeds -o workbooks
+
+## test: linters, type checks and the whole test suite (installs LibreOffice/Chromium if root)
+test: $(VENV)/.test-installed
+	bash scripts/system-deps.sh
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/pytest
+
+lint: $(VENV)/.test-installed
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/mypy
+
+## bench: the performance figures quoted in README.md
+bench: $(VENV)/.test-installed
+	$(PY) benchmarks/bench_engine.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,153 @@
+"""The command line: a thin layer over :mod:`econ` (no calculation here).
+
+Exit codes: 0 success, 2 bad input (one message on stderr, no traceback),
+1 when some scenarios of a batch failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from econ import __version__
+from econ.engine import Results, evaluate
+from econ.errors import InputError
+from econ.scenario import Scenario, load_scenario
+
+__all__ = ["format_metrics", "main"]
+
+EXIT_OK, EXIT_FAILURES, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def _fmt(value: float, unit: str) -> str:
+    """Human text for a metric value in its unit."""
+    if math.isnan(value):
+        return "n/a"
+    if unit == "year":
+        return f"{value:.0f}"
+    if unit == "yr":
+        return f"{value:,.1f} yr"
+    if unit == "1":
+        return f"{value * 100:,.1f} %"
+    if unit == "flag":
+        return "pass" if value == 1 else "FAIL"
+    if unit.startswith("USD") and unit in ("USD", "USD/yr") and abs(value) >= 1e6:
+        return f"{value / 1e6:,.2f} M{unit}"
+    if abs(value) >= 100:
+        return f"{value:,.0f} {unit}"
+    return f"{value:,.2f} {unit}"
+
+
+def format_metrics(scenario: Scenario, results: Results) -> str:
+    """The key metrics of one scenario as an aligned text table."""
+    values = results.scalars()
+    lines = [
+        f"{scenario.title}  ({scenario.name}, {scenario.model.name} model, "
+        f"{scenario.start_year}-{scenario.start_year + scenario.horizon_yr - 1})"
+    ]
+    rows = [(i.label, _fmt(values[i.key], i.unit)) for i in scenario.model.items_with("metric")]
+    master = values["master_check"]
+    rows.append(("Checks", "all pass" if master == 1 else "FAILED (see the Checks sheet)"))
+    width = max(len(label) for label, _ in rows)
+    lines += [f"  {label:<{width}}  {text}" for label, text in rows]
+    cited = sum(a.source.cited for a in scenario.assumptions.values())
+    lines.append(
+        f"  {'Assumptions':<{width}}  {cited} cited, "
+        f"{len(scenario.assumptions) - cited} illustrative"
+    )
+    return "\n".join(lines)
+
+
+def _cmd_show(args: argparse.Namespace) -> int:
+    outputs = []
+    for path in args.scenarios:
+        scenario = load_scenario(path)
+        outputs.append(format_metrics(scenario, evaluate(scenario)))
+    print("\n\n".join(outputs))
+    return EXIT_OK
+
+
+def _cmd_build(args: argparse.Namespace) -> int:
+    from econ.build import build
+
+    for path in args.scenarios:
+        for line in build(Path(path), Path(args.output)):
+            print(line)
+    return EXIT_OK
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    """`make run`: build every scenario of a folder."""
+    paths = sorted(Path(args.folder).glob("*.toml"))
+    if not paths:
+        raise InputError(args.folder, None, "no *.toml scenario files in this folder")
+    args.scenarios = paths
+    return _cmd_build(args)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="econ",
+        description="Project economics for critical-minerals programmes: scenario files of "
+        "cited assumptions in; competitiveness gaps, subsidies, budgets, cash flows, live "
+        "Excel workbooks and HTML summaries out.",
+        epilog="Exit codes: 0 success, 1 some scenarios of a batch failed, 2 bad input.",
+    )
+    parser.add_argument("--version", action="version", version=f"econ {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    show = sub.add_parser(
+        "show",
+        help="print the key metrics of scenario files",
+        description="Evaluate scenario files and print their key metrics "
+        "(gap, annual subsidy, budget coverage, learning, NPV, IRR...).",
+    )
+    show.add_argument("scenarios", nargs="+", metavar="SCENARIO.toml")
+    show.set_defaults(func=_cmd_show)
+
+    build = sub.add_parser(
+        "build",
+        help="write the workbook and HTML summary of scenarios",
+        description="Evaluate scenario files and write DIR/<name>.xlsx (and "
+        "DIR/<name>.html when the report module is present).",
+    )
+    build.add_argument("scenarios", nargs="+", metavar="SCENARIO.toml")
+    build.add_argument(
+        "-o",
+        "--output",
+        default="workbooks",
+        metavar="DIR",
+        help="output folder (default: workbooks/)",
+    )
+    build.set_defaults(func=_cmd_build)
+
+    run = sub.add_parser(
+        "run",
+        help="build every scenario in a folder (what `make run` does)",
+        description="Build every *.toml scenario of FOLDER into DIR.",
+    )
+    run.add_argument("folder", nargs="?", default="seeds", metavar="FOLDER")
+    run.add_argument("-o", "--output", default="workbooks", metavar="DIR")
+    run.set_defaults(func=_cmd_run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``econ`` command."""
+    args = _parser().parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except InputError as exc:
+        print(f"econ: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("econ: interrupted", file=sys.stderr)
+        return 130
+    return code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
