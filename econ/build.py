@@ -9,7 +9,7 @@ from pathlib import Path
 from econ.engine import Results, evaluate
 from econ.scenario import Scenario, load_scenario
 
-__all__ = ["build", "build_scenario"]
+__all__ = ["build", "build_from_workbook", "build_scenario", "export_workbook"]
 
 
 def build_scenario(scenario: Scenario, out_dir: Path) -> tuple[Results, list[Path]]:
@@ -36,10 +36,108 @@ def build_scenario(scenario: Scenario, out_dir: Path) -> tuple[Results, list[Pat
     return results, written
 
 
-def build(path: Path, out_dir: Path) -> list[str]:
-    """Build one scenario file; returns lines to print."""
+def build(path: Path, out_dir: Path | None) -> list[str]:
+    """Build one scenario file, or rebuild an edited econ workbook (``.xlsx``);
+    returns lines to print."""
     from econ.cli import format_metrics
 
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        return build_from_workbook(path, out_dir)
+    out_dir = out_dir if out_dir is not None else Path("workbooks")
     scenario = load_scenario(path)
     results, written = build_scenario(scenario, out_dir)
     return [format_metrics(scenario, results), *(f"  wrote {p}" for p in written), ""]
+
+
+def _fmt_value(value: object) -> str:
+    if isinstance(value, tuple):
+        return "[" + ", ".join(f"{v:g}" for v in value) + "]"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def describe_changes(old: Scenario, new: Scenario, old_r: Results, new_r: Results) -> list[str]:
+    """Lines naming each edited assumption and the change of each key metric."""
+    from econ.cli import _fmt
+
+    lines = []
+    for key, a in new.assumptions.items():
+        before = old.assumptions[key]
+        if (a.value, a.low, a.high) != (before.value, before.low, before.high):
+            bounds = (
+                ""
+                if (a.low, a.high) == (before.low, before.high)
+                else (f" (bounds {before.low}..{before.high} -> {a.low}..{a.high})")
+            )
+            lines.append(
+                f"  edited {key}: {_fmt_value(before.value)} -> {_fmt_value(a.value)} "
+                f"{a.unit}{bounds}"
+            )
+    if not lines:
+        return ["  no assumption was edited"]
+    old_s, new_s = old_r.scalars(), new_r.scalars()
+    for item in new.model.items_with("metric"):
+        x, y = old_s[item.key], new_s[item.key]
+        if not (x == y or (x != x and y != y)):  # NaN-aware inequality
+            lines.append(f"  {item.label}: {_fmt(x, item.unit)} -> {_fmt(y, item.unit)}")
+    return lines
+
+
+def backup_path(path: Path) -> Path:
+    """``model.xlsx`` -> ``model.edited-backup.xlsx`` (numbered if taken)."""
+    candidate = path.with_name(f"{path.stem}.edited-backup{path.suffix}")
+    n = 2
+    while candidate.exists():
+        candidate = path.with_name(f"{path.stem}.edited-backup-{n}{path.suffix}")
+        n += 1
+    return candidate
+
+
+def build_from_workbook(path: Path, out_dir: Path | None) -> list[str]:
+    """Rebuild an edited econ workbook from its Assumptions sheet.
+
+    Without ``out_dir`` the rebuilt workbook replaces ``path`` atomically and
+    the edited original is first copied beside it under a backup name; with
+    ``out_dir`` the outputs go there and ``path`` is left untouched.
+    """
+    import shutil
+    import tempfile
+
+    from econ.excel.reader import formula_changes, read_workbook
+
+    edited = read_workbook(path)
+    old_r, new_r = evaluate(edited.original), evaluate(edited.scenario)  # for the diff
+    lines = [f"{path}: scenario {edited.scenario.name!r} read back"]
+    lines += describe_changes(edited.original, edited.scenario, old_r, new_r)
+    target_dir = out_dir if out_dir is not None else path.parent
+    with tempfile.TemporaryDirectory(dir=target_dir, prefix=".econ-build-") as tmp:
+        _, written = build_scenario(edited.scenario, Path(tmp))
+        rebuilt = Path(tmp) / f"{edited.scenario.name}.xlsx"
+        problems = [*edited.warnings, *formula_changes(path, rebuilt)]
+        if out_dir is None:
+            backup = backup_path(path)
+            shutil.copy2(path, backup)
+            lines.append(f"  kept the edited original as {backup}")
+        for file in written:
+            dest = path if (out_dir is None and file.suffix == ".xlsx") else target_dir / file.name
+            file.replace(dest)  # same folder: an atomic rename
+            lines.append(f"  wrote {dest}")
+    lines += [f"  warning: {p}" for p in problems]
+    return lines
+
+
+def export_workbook(path: Path, output: Path) -> list[str]:
+    """Write the (edited) assumptions of an econ workbook as a scenario file."""
+    import os
+    import tempfile
+
+    from econ.excel.reader import read_workbook
+    from econ.scenario import to_toml
+
+    edited = read_workbook(path)
+    text = to_toml(edited.scenario)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    os.replace(tmp, output)
+    return [f"wrote {output}", *(f"  warning: {w}" for w in edited.warnings)]

@@ -74,8 +74,17 @@ def _cmd_build(args: argparse.Namespace) -> int:
     from econ.build import build
 
     for path in args.scenarios:
-        for line in build(Path(path), Path(args.output)):
+        output = None if args.output is None else Path(args.output)
+        for line in build(Path(path), output):
             print(line)
+    return EXIT_OK
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from econ.build import export_workbook
+
+    for line in export_workbook(Path(args.workbook), Path(args.output)):
+        print(line)
     return EXIT_OK
 
 
@@ -111,18 +120,30 @@ def _parser() -> argparse.ArgumentParser:
     build = sub.add_parser(
         "build",
         help="write the workbook and HTML summary of scenarios",
-        description="Evaluate scenario files and write DIR/<name>.xlsx (and "
-        "DIR/<name>.html when the report module is present).",
+        description="Evaluate scenario files and write DIR/<name>.xlsx and DIR/<name>.html. "
+        "Given an econ workbook edited in Excel or LibreOffice, read its Assumptions sheet, "
+        "validate it, print each edit and the change of each key metric, and rebuild it.",
     )
-    build.add_argument("scenarios", nargs="+", metavar="SCENARIO.toml")
+    build.add_argument("scenarios", nargs="+", metavar="SCENARIO.toml|EDITED.xlsx")
     build.add_argument(
         "-o",
         "--output",
-        default="workbooks",
+        default=None,
         metavar="DIR",
-        help="output folder (default: workbooks/)",
+        help="output folder (default: workbooks/ for scenario files; an edited workbook is "
+        "rebuilt in place, its edited original kept as NAME.edited-backup.xlsx)",
     )
     build.set_defaults(func=_cmd_build)
+
+    export = sub.add_parser(
+        "export",
+        help="write an edited workbook's assumptions as TOML",
+        description="Read the Assumptions sheet of an econ workbook and "
+        "write it as a scenario file, sources included.",
+    )
+    export.add_argument("workbook", metavar="EDITED.xlsx")
+    export.add_argument("-o", "--output", required=True, metavar="SCENARIO.toml")
+    export.set_defaults(func=_cmd_export)
 
     run = sub.add_parser(
         "run",

@@ -32,6 +32,7 @@ canonical unit, and RUB becomes USD only through the scenario's own
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import tomllib
@@ -45,7 +46,7 @@ from econ.errors import InputError
 from econ.model.definition import MODELS, InputSpec, Model
 from econ.units import UnitError, convert
 
-__all__ = ["Assumption", "Scenario", "Source", "load_scenario", "parse_scenario"]
+__all__ = ["Assumption", "Scenario", "Source", "load_scenario", "parse_scenario", "to_toml"]
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,79}$")
 _TOP_KEYS = {"name", "title", "description", "model", "timeline", "assumptions"}
@@ -437,3 +438,43 @@ def _check_domain(
 
 def _g(x: float | None) -> str:
     return "-" if x is None else f"{x:g}"
+
+
+def _toml_str(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _toml_num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() and abs(x) < 1e15 else repr(float(x))
+
+
+def to_toml(scenario: Scenario) -> str:
+    """The scenario as a scenario file (canonical units, sources kept).
+
+    ``parse_scenario(tomllib.loads(to_toml(s)))`` gives back ``s``.
+    """
+    lines = [
+        f"name = {_toml_str(scenario.name)}",
+        f"title = {_toml_str(scenario.title)}",
+        f"description = {_toml_str(scenario.description)}",
+        f"model = {_toml_str(scenario.model.name)}",
+        "",
+        "[timeline]",
+        f"start_year = {scenario.start_year}",
+        f"horizon_yr = {scenario.horizon_yr}",
+    ]
+    for key, a in scenario.assumptions.items():
+        value = (
+            "[" + ", ".join(_toml_num(v) for v in a.value) + "]"
+            if isinstance(a.value, tuple)
+            else _toml_num(a.value)
+        )
+        source = ", ".join(f"{k} = {_toml_str(v)}" for k, v in a.source.to_toml_table().items())
+        lines += ["", f"[assumptions.{key}]", f"value = {value}", f"unit = {_toml_str(a.unit)}"]
+        lines += [
+            f"{b} = {_toml_num(v)}" for b, v in (("low", a.low), ("high", a.high)) if v is not None
+        ]
+        lines.append(f"source = {{ {source} }}")
+        if a.note:
+            lines.append(f"note = {_toml_str(a.note)}")
+    return "\n".join(lines) + "\n"
