@@ -109,6 +109,7 @@ def build_from_workbook(path: Path, out_dir: Path | None) -> list[str]:
     lines = [f"{path}: scenario {edited.scenario.name!r} read back"]
     lines += describe_changes(edited.original, edited.scenario, old_r, new_r)
     target_dir = out_dir if out_dir is not None else path.parent
+    target_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target_dir, prefix=".econ-build-") as tmp:
         _, written = build_scenario(edited.scenario, Path(tmp))
         rebuilt = Path(tmp) / f"{edited.scenario.name}.xlsx"

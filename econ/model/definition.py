@@ -29,7 +29,6 @@ from typing import Literal
 from econ.model.expr import (
     And,
     Check,
-    Const,
     CumSum,
     Eq,
     Expr,
@@ -848,10 +847,9 @@ def _cash_flow_checks() -> tuple[LineItem, ...]:
             "NPV at the breakeven subsidy = 0",
             "flag",
             Check(
-                R("npv_usd")
-                + (R("breakeven_subsidy_usd_per_kg") - R("production_subsidy_usd_per_kg"))
+                R("npv_usd"),
+                (R("production_subsidy_usd_per_kg") - R("breakeven_subsidy_usd_per_kg"))
                 * R("pv_after_tax_volume_kg"),
-                Const(0.0),
             ),
             "scalar",
             c,

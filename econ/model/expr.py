@@ -540,7 +540,9 @@ def to_formula(expr: Expr, ctx: FormulaContext) -> str:
         if isinstance(e, SumProduct):
             return f"SUMPRODUCT({ctx.row(e.a.name)},{ctx.row(e.b.name)})"
         if isinstance(e, Irr):
-            return f'IFERROR(IRR({ctx.row(e.series.name)}),"{NOT_AVAILABLE}")'
+            # Guess 0: the spreadsheet's Newton iteration then starts where the
+            # engine's rule (the root nearest 0) looks.
+            return f'IFERROR(IRR({ctx.row(e.series.name)},0),"{NOT_AVAILABLE}")'
         if isinstance(e, FirstYearWhere):
             return (
                 f"IFERROR(INDEX({ctx.row('year')},MATCH(1,{ctx.row(e.flag.name)},0)),"

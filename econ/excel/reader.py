@@ -1,0 +1,337 @@
+"""Read an edited econ workbook back: the Assumptions sheet becomes a scenario.
+
+The workbook's hidden ``_econ`` sheet records the generator, the scenario
+file it was built from (as TOML, sources included) and the cell of every
+input. Reading checks, before openpyxl parses anything, that the file is a
+plain zip of sane declared size (no password-protected CFB container, no
+zip bomb); XML entity bombs are refused by defusedxml, which openpyxl uses
+when it is installed (it is a dependency of econ). Then every input cell is
+validated: the key still in column A of its row, the unit unchanged, a
+finite number within the model's domain and the row's bounds. Any problem is
+one :class:`~econ.errors.InputError` naming the file, the cell (e.g.
+``Assumptions!C7``), the assumption, what was expected and what was found.
+
+Edits econ cannot carry into a rebuilt workbook (an added sheet, a comment,
+a changed formula) are returned as warnings, never silently dropped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import tomllib
+import warnings
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from econ.errors import InputError
+from econ.scenario import Scenario, parse_scenario
+
+__all__ = [
+    "MAX_MEMBER_BYTES",
+    "MAX_TOTAL_BYTES",
+    "EditedWorkbook",
+    "check_container",
+    "read_workbook",
+]
+
+#: Refuse workbooks whose members would inflate beyond these sizes (declared
+#: in the zip directory, checked before anything is decompressed).
+MAX_TOTAL_BYTES = 200 * 1024 * 1024
+MAX_MEMBER_BYTES = 100 * 1024 * 1024
+MAX_RATIO = 200  # uncompressed / compressed, per member above 1 MB
+MAX_ROWS = 10_000  # the Assumptions sheet of an econ workbook has a few dozen
+_CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_CELL = re.compile(r"^(?:(?P<sheet>\w+)!)?\$?(?P<col>[A-Z]+)\$?(?P<row>\d+)(?::.*)?$")
+_ERROR_VALUES = {"#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#N/A", "#NUM!", "#NULL!"}
+META_SHEET = "_econ"
+
+
+@dataclass(frozen=True)
+class EditedWorkbook:
+    """What an edited workbook holds.
+
+    Attributes:
+        original: the scenario the workbook was generated from.
+        scenario: the same scenario with the workbook's input values.
+        warnings: edits that a rebuild cannot carry over, each naming its place.
+    """
+
+    original: Scenario
+    scenario: Scenario
+    warnings: tuple[str, ...]
+
+
+def check_container(path: Path) -> None:
+    """Refuse files that are not a sane xlsx zip, before parsing any XML.
+
+    Raises:
+        InputError: not a file, password-protected, not a zip, truncated or
+            corrupt, or declaring sizes above the limits (zip bomb).
+    """
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(8)
+    except FileNotFoundError:
+        raise InputError(path, None, "no such file") from None
+    except OSError as exc:
+        raise InputError(path, None, f"cannot read: {exc.strerror}") from None
+    if head == _CFB_MAGIC:
+        raise InputError(
+            path,
+            None,
+            "the workbook is password-protected (encrypted) or in the old .xls format; "
+            "save it without a password as .xlsx",
+        )
+    if not zipfile.is_zipfile(path):
+        raise InputError(path, None, "not an xlsx workbook (expected a zip container)")
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+            total = 0
+            for info in infos:
+                total += info.file_size
+                ratio = info.file_size / max(info.compress_size, 1)
+                if info.file_size > MAX_MEMBER_BYTES or (
+                    info.file_size > 1024 * 1024 and ratio > MAX_RATIO
+                ):
+                    raise InputError(
+                        path,
+                        info.filename,
+                        f"refused: declares {info.file_size:,} bytes uncompressed "
+                        f"(ratio {ratio:.0f}:1; limits {MAX_MEMBER_BYTES:,} bytes and "
+                        f"{MAX_RATIO}:1): possible zip bomb",
+                    )
+            if total > MAX_TOTAL_BYTES:
+                raise InputError(
+                    path,
+                    None,
+                    f"refused: declares {total:,} bytes uncompressed "
+                    f"(limit {MAX_TOTAL_BYTES:,}): possible zip bomb",
+                )
+            bad = zf.testzip()
+            if bad is not None:
+                raise InputError(path, bad, "corrupt zip member (CRC mismatch)")
+            names = {i.filename for i in infos}
+            if "xl/workbook.xml" not in names:
+                raise InputError(path, None, "not an xlsx workbook (no xl/workbook.xml)")
+    except (zipfile.BadZipFile, EOFError, OSError) as exc:
+        raise InputError(path, None, f"truncated or corrupt xlsx file ({exc})") from None
+
+
+def _load(path: Path, *, data_only: bool) -> Any:
+    import openpyxl
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return openpyxl.load_workbook(path, data_only=data_only, rich_text=False)
+    except InputError:
+        raise
+    except Exception as exc:  # defusedxml, openpyxl and zipfile raise many types
+        name = type(exc).__name__
+        if "Entities" in name or "DTD" in name or "entit" in str(exc).lower():
+            raise InputError(
+                path, None, "refused: the XML declares entities (possible entity bomb)"
+            ) from None
+        raise InputError(path, None, f"cannot read the workbook ({name}: {exc})") from None
+
+
+def _meta(path: Path, wb: Any) -> dict[str, Any]:
+    if META_SHEET not in wb.sheetnames:
+        raise InputError(
+            path,
+            None,
+            "not a workbook generated by econ (no hidden '_econ' sheet); "
+            "econ only reads back workbooks it wrote",
+        )
+    ws = wb[META_SHEET]
+    meta: dict[str, Any] = {}
+    for key, value in ws.iter_rows(min_row=2, max_col=2, values_only=True):
+        if isinstance(key, str):
+            meta[key] = meta.get(key, "") + value if key == "scenario_toml" else value
+    if meta.get("generator") != "econ":
+        raise InputError(path, f"{META_SHEET}!B2", "not a workbook generated by econ")
+    if "scenario_toml" not in meta:
+        raise InputError(path, META_SHEET, "the econ metadata lacks the scenario; rebuild it")
+    return meta
+
+
+def _describe(value: object) -> str:
+    if value is None:
+        return "an empty cell"
+    if isinstance(value, bool):
+        return f"a true/false value ({value})"
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return f"a date ({value})"
+    if isinstance(value, str):
+        return f"an error value {value}" if value in _ERROR_VALUES else f"text {value!r}"
+    return f"{type(value).__name__} {value!r}"
+
+
+def _number(path: Path, where: str, key: str, unit: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InputError(
+            path,
+            where,
+            f"assumption '{key}': expected a number in {unit}, found {_describe(value)}",
+        )
+    x = float(value)
+    if not math.isfinite(x):
+        raise InputError(path, where, f"assumption '{key}': expected a finite number, found {x}")
+    return x
+
+
+def _cells(ref: str) -> tuple[str, int, int]:
+    """``"Assumptions!$C$7"`` or ``"Assumptions!$F$12:$AI$12"`` -> sheet, row, first col."""
+    m = _CELL.match(ref)
+    if not m:
+        raise ValueError(ref)
+    from openpyxl.utils import column_index_from_string
+
+    return m["sheet"] or "Assumptions", int(m["row"]), column_index_from_string(m["col"])
+
+
+def _iter_inputs(
+    path: Path, wb: Any, meta: dict[str, Any], original: Scenario
+) -> Iterator[tuple[str, Any, float | None, float | None]]:
+    """Yield (key, value or tuple, low, high) read from the Assumptions sheet."""
+    for spec in original.model.inputs:
+        ref = meta.get(f"input.{spec.key}")
+        if not isinstance(ref, str):
+            raise InputError(path, META_SHEET, f"no cell recorded for assumption '{spec.key}'")
+        sheet, row, col = _cells(ref)
+        if sheet not in wb.sheetnames:
+            raise InputError(path, sheet, f"the sheet '{sheet}' was deleted or renamed")
+        ws = wb[sheet]
+        if ws.max_row > MAX_ROWS:
+            raise InputError(
+                path, sheet, f"refused: {ws.max_row:,} rows (limit {MAX_ROWS:,}): not an econ sheet"
+            )
+        key_cell = f"{sheet}!A{row}"
+        found = ws.cell(row, 1).value
+        if found != spec.key:
+            raise InputError(
+                path,
+                key_cell,
+                f"assumption '{spec.key}': expected its key in this cell, found "
+                f"{_describe(found)} (a row was deleted, moved or renamed; "
+                "undo that, or rebuild the workbook from the scenario file)",
+            )
+        unit = ws.cell(row, 4).value
+        if unit != spec.unit:
+            raise InputError(
+                path,
+                f"{sheet}!D{row}",
+                f"assumption '{spec.key}': the unit must stay {spec.unit!r}, found "
+                f"{_describe(unit)} (convert the value instead)",
+            )
+        bounds = []
+        for c in (5, 6):
+            b = ws.cell(row, c).value
+            where = f"{sheet}!{'EF'[c - 5]}{row}"
+            bounds.append(None if b is None else _number(path, where, spec.key, spec.unit, b))
+        if ":" in ref:  # per-year row
+            values = tuple(
+                _number(
+                    path,
+                    f"{sheet}!{ws.cell(row, col + i).coordinate}",
+                    spec.key,
+                    spec.unit,
+                    ws.cell(row, col + i).value,
+                )
+                for i in range(original.horizon_yr)
+            )
+            yield spec.key, values, bounds[0], bounds[1]
+        else:
+            where = f"{sheet}!{ws.cell(row, col).coordinate}"
+            yield (
+                spec.key,
+                _number(path, where, spec.key, spec.unit, ws.cell(row, col).value),
+                (bounds[0]),
+                bounds[1],
+            )
+
+
+def read_workbook(path: str | Path) -> EditedWorkbook:
+    """Read the Assumptions of an econ workbook (edited or not).
+
+    Args:
+        path: the ``.xlsx`` file.
+
+    Returns:
+        The original and edited scenarios and warnings about edits that a
+        rebuild would not carry over.
+
+    Raises:
+        InputError: naming the file, the cell and the assumption.
+    """
+    path = Path(path)
+    check_container(path)
+    wb = _load(path, data_only=True)
+    meta = _meta(path, wb)
+    try:
+        original = parse_scenario(tomllib.loads(meta["scenario_toml"]), path)
+    except (tomllib.TOMLDecodeError, InputError) as exc:
+        raise InputError(path, META_SHEET, f"the embedded scenario is damaged ({exc})") from None
+    data = tomllib.loads(meta["scenario_toml"])
+    for key, value, low, high in _iter_inputs(path, wb, meta, original):
+        entry = data["assumptions"][key]
+        entry["value"] = list(value) if isinstance(value, tuple) else value
+        entry["unit"] = original.model.input(key).unit
+        for name, bound in (("low", low), ("high", high)):
+            if bound is None:
+                entry.pop(name, None)
+            else:
+                entry[name] = bound
+    cells = {k: meta[f"input.{k}"] for k in original.model.input_keys}
+    try:
+        edited = parse_scenario(data, path)
+    except InputError as exc:
+        # Point at the cell rather than the TOML key.
+        key = (exc.where or "").removeprefix("assumptions.").split(".")[0]
+        where = cells.get(key, exc.where)
+        message = exc.message
+        if key in cells and not message.startswith("assumption"):
+            message = f"assumption '{key}': {message}"
+        raise InputError(path, where and where.replace("$", ""), message) from None
+    return EditedWorkbook(original, edited, tuple(_unsupported_edits(path, wb)))
+
+
+def _unsupported_edits(path: Path, wb: Any) -> Iterator[str]:
+    """Added sheets and comments (formula changes need the formulas: see
+    :func:`formula_changes`)."""
+    from econ.excel.writer import SHEET_NAMES
+
+    for name in wb.sheetnames:
+        if name not in SHEET_NAMES and name != META_SHEET:
+            yield f"sheet '{name}' was added: it is not carried into the rebuilt workbook"
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.comment is not None:
+                    yield f"{ws.title}!{cell.coordinate}: a comment is not carried over"
+
+
+def formula_changes(edited: Path, rebuilt: Path) -> list[str]:
+    """Formula cells of ``edited`` that differ from the rebuilt workbook's."""
+    a, b = _load(edited, data_only=False), _load(rebuilt, data_only=False)
+    out = []
+    for name in b.sheetnames:
+        if name not in a.sheetnames or name in ("Assumptions", META_SHEET):
+            continue
+        wa, wb_ = a[name], b[name]
+        for row in wb_.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and cell.value.startswith("="):
+                    mine = wa[cell.coordinate].value
+                    if mine != cell.value:
+                        out.append(
+                            f"{name}!{cell.coordinate}: formula changed from {cell.value!r} to "
+                            f"{mine!r}: a rebuild restores the model's formula"
+                        )
+    return out
