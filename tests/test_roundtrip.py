@@ -7,6 +7,7 @@ independently of the workbook; bad files are generated here, not committed.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 import zipfile
 from pathlib import Path
@@ -309,3 +310,31 @@ def test_unsupported_edits_are_named(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert "warning: Assumptions!B7: a comment is not carried over" in out
     assert f"warning: Model!{formula_cell}: formula changed" in out
     assert (tmp_path / "national_ree_gap.edited-backup.xlsx").exists()
+
+
+@pytest.mark.libreoffice
+def test_edit_saved_by_libreoffice_rebuilds_and_recalculates_to_the_engine(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The analyst's loop through a real spreadsheet application: the edited
+    workbook is saved by LibreOffice (headless), econ reads it back and
+    rebuilds it, and LibreOffice's full recalculation of the rebuilt file
+    equals the engine on the edited scenario."""
+    from econ.excel.recalc import find_soffice, recalculate
+    from tests.test_excel import compare_to_engine
+
+    if find_soffice() is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("LibreOffice is required under CI=true")
+        pytest.skip("LibreOffice missing: apt-get install libreoffice-calc-nogui")
+    path = _built(tmp_path / "edit", "solikamsk_separation")
+    _edit(path, benchmark_cost_usd_per_kg=13.0, capex_usd=200e6)
+    saved = recalculate(path, tmp_path / "lo")  # LibreOffice opens, recalculates, saves xlsx
+    assert main(["build", str(saved)]) == 0
+    assert "edited capex_usd: 2.3e+08 -> 2e+08 USD" in capsys.readouterr().out
+    expected = econ.load_scenario(SEEDS / "solikamsk_separation.toml").with_values(
+        benchmark_cost_usd_per_kg=13.0, capex_usd=200e6
+    )
+    assert read_workbook(saved).scenario == expected
+    again = recalculate(saved, tmp_path / "again")
+    assert compare_to_engine(again, econ.evaluate(expected)) == []
