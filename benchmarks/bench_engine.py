@@ -47,8 +47,12 @@ def run(rows: int) -> dict[str, float]:
         results = econ.evaluate(base, overrides)
         best = min(best, time.perf_counter() - t0)
     assert results.values["net_cash_flow_usd"].shape == (rows, 30)
-    return {"rows": rows, "years": 30, "evaluate_s": best,
-            "finite_irr": float(np.isfinite(results.metric("project_irr")).mean())}
+    return {
+        "rows": rows,
+        "years": 30,
+        "evaluate_s": best,
+        "finite_irr": float(np.isfinite(results.metric("project_irr")).mean()),
+    }
 
 
 def main() -> None:
@@ -60,16 +64,20 @@ def main() -> None:
     engine = run(args.rows)
     irr = run_irr(args.rows)
     loop_s = (irr["npf_irr_us_per_row"] + irr.get("npf_npv_us_per_row", 0.0)) * args.rows / 1e6
-    print(f"econ.evaluate, {args.rows:,} scenarios x 30 years, every line item: "
-          f"{engine['evaluate_s']:.3f} s  (target < 1 s)  "
-          f"[{engine['evaluate_s'] / args.rows * 1e6:.2f} us/scenario; "
-          f"{engine['finite_irr']:.0%} with an IRR]")
+    print(
+        f"econ.evaluate, {args.rows:,} scenarios x 30 years, every line item: "
+        f"{engine['evaluate_s']:.3f} s  (target < 1 s)  "
+        f"[{engine['evaluate_s'] / args.rows * 1e6:.2f} us/scenario; "
+        f"{engine['finite_irr']:.0%} with an IRR]"
+    )
     print(f"numpy-financial loop, NPV + IRR only, extrapolated:       {loop_s:.1f} s")
     print(f"  ratio (loop / whole engine):                    {loop_s / engine['evaluate_s']:.0f}x")
-    print(f"  IRR alone: econ {irr['econ_irr_s']:.3f} s vs npf loop "
-          f"{irr['npf_irr_us_per_row'] * args.rows / 1e6:.1f} s -> {irr['irr_speedup']:.0f}x "
-          f"(target >= 100x); max |diff| where both converge {irr['irr_max_abs_diff']:.1e} "
-          f"(target <= 1e-9)")
+    print(
+        f"  IRR alone: econ {irr['econ_irr_s']:.3f} s vs npf loop "
+        f"{irr['npf_irr_us_per_row'] * args.rows / 1e6:.1f} s -> {irr['irr_speedup']:.0f}x "
+        f"(target >= 100x); max |diff| where both converge {irr['irr_max_abs_diff']:.1e} "
+        f"(target <= 1e-9)"
+    )
 
 
 if __name__ == "__main__":

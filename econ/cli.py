@@ -88,6 +88,77 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _batch_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="OUT",
+        help="output folder: index.html, summary.csv, summary.xlsx and one "
+        "workbook and summary per scenario",
+    )
+    parser.add_argument(
+        "-j",
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="local worker processes (default: every core)",
+    )
+    parser.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="send the work to a Dask distributed scheduler (or set "
+        "ECON_SCHEDULER); needs `pip install econ[dask]`",
+    )
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+
+
+def _report(report: object) -> int:
+    from econ.batch import BatchReport
+
+    assert isinstance(report, BatchReport)
+    done = len(report.rows) - len(report.failures)
+    print(
+        f"built {done} of {len(report.rows)} scenarios in {report.elapsed_s:.1f} s; "
+        f"index: {report.index}"
+    )
+    for row in report.failures:
+        print(f"  failed: {row.error}", file=sys.stderr)
+    return EXIT_FAILURES if report.failures else EXIT_OK
+
+
+def _cmd_batch(args: argparse.Namespace) -> int:
+    from econ.batch import run_batch
+
+    return _report(
+        run_batch(
+            args.inputs,
+            args.output,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            progress=not args.quiet,
+        )
+    )
+
+
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from econ.batch import run_sweep
+
+    return _report(
+        run_sweep(
+            args.scenario,
+            args.vary,
+            args.output,
+            metric=args.metric,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            progress=not args.quiet,
+        )
+    )
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     """`make run`: build every scenario of a folder."""
     paths = sorted(Path(args.folder).glob("*.toml"))
@@ -144,6 +215,38 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("workbook", metavar="EDITED.xlsx")
     export.add_argument("-o", "--output", required=True, metavar="SCENARIO.toml")
     export.set_defaults(func=_cmd_export)
+
+    batch = sub.add_parser(
+        "batch",
+        help="build many scenarios in parallel, with an index",
+        description="Build every scenario of the given files and folders (workbook and HTML "
+        "each) in parallel and write OUT/index.html, OUT/summary.csv and OUT/summary.xlsx. "
+        "A failing scenario is reported and the others still build (exit code 1).",
+    )
+    batch.add_argument("inputs", nargs="+", metavar="DIR_OR_FILE")
+    _batch_options(batch)
+    batch.set_defaults(func=_cmd_batch)
+
+    sweep = sub.add_parser(
+        "sweep",
+        help="build a grid of variations of one scenario",
+        description="Expand --vary KEY=START:STOP:STEP options (STOP included) into a grid "
+        "of variations of SCENARIO, build them all as a batch and show the chosen metric "
+        "over the grid in the index (a heat map for two keys).",
+        epilog="Example: econ sweep seeds/national_ree_gap.toml "
+        "--vary benchmark_cost_usd_per_kg=9:14:1 --vary consumption_t_per_yr=1000:50000:7000 "
+        "-o out/sweep",
+    )
+    sweep.add_argument("scenario", metavar="SCENARIO.toml")
+    sweep.add_argument("--vary", action="append", required=True, metavar="KEY=START:STOP:STEP")
+    sweep.add_argument(
+        "--metric",
+        default=None,
+        metavar="KEY",
+        help="metric shown over the grid (default: NPV for projects, the annual subsidy otherwise)",
+    )
+    _batch_options(sweep)
+    sweep.set_defaults(func=_cmd_sweep)
 
     run = sub.add_parser(
         "run",

@@ -48,3 +48,40 @@ def test_public_api_is_reexported() -> None:
     for name in econ.__all__:
         assert hasattr(econ, name), name
     assert set(econ.__all__) >= {"load_scenario", "evaluate", "evaluate_many", "InputError"}
+
+
+def test_batch_isolates_a_bad_scenario_and_exits_1(
+    tmp_path: pytest.TempPathFactory, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pathlib import Path
+
+    folder = Path(str(tmp_path)) / "in"
+    folder.mkdir()
+    for name in ("national_ree_gap", "acron_murmansk"):
+        (folder / f"{name}.toml").write_text((SEEDS / f"{name}.toml").read_text())
+    (folder / "broken.toml").write_text('name = "broken"\nmodel = "national"\n')
+    out = Path(str(tmp_path)) / "out"
+    assert main(["batch", str(folder), "-o", str(out), "-j", "1", "-q"]) == 1
+    captured = capsys.readouterr()
+    assert "built 2 of 3 scenarios" in captured.out
+    assert "broken.toml: timeline: missing" in captured.err
+    assert (out / "national_ree_gap.html").exists() and (out / "acron_murmansk.xlsx").exists()
+    assert (out / "index.html").exists() and (out / "summary.csv").exists()
+
+
+def test_sweep_rejects_a_bad_vary_option(
+    capsys: pytest.CaptureFixture[str], tmp_path: pytest.TempPathFactory
+) -> None:
+    code = main(
+        [
+            "sweep",
+            str(SEEDS / "national_ree_gap.toml"),
+            "--vary",
+            "nonsense=1:2:1",
+            "-o",
+            str(tmp_path),
+            "-q",
+        ]
+    )
+    assert code == 2
+    assert "nonsense" in capsys.readouterr().err

@@ -1,0 +1,667 @@
+"""Build many scenarios at once, in parallel, and index them.
+
+:func:`run_batch` builds scenario files (workbook and HTML summary each) on
+all local cores with :class:`concurrent.futures.ProcessPoolExecutor`, or on a
+Dask distributed cluster (``scheduler=`` or the ``ECON_SCHEDULER``
+environment variable); :func:`run_sweep` builds a grid of variations of one
+scenario through the same machinery. Each task returns only a small dict of
+metrics, so memory stays flat however many scenarios run. A failing scenario
+is recorded with its message and the others still build; the
+:class:`BatchReport` then has a non-zero :attr:`BatchReport.exit_code`.
+
+Outputs in ``out_dir``: ``<name>.xlsx`` and ``<name>.html`` per scenario,
+``index.html`` (sortable, with links and failures), ``summary.csv`` and
+``summary.xlsx`` (the same table).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import itertools
+import math
+import multiprocessing
+import os
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, TextIO
+
+import pandas as pd
+
+from econ.engine import column_name, evaluate
+from econ.errors import InputError
+from econ.model.definition import MODELS
+from econ.report.html import IndexRow, SweepTable, write_index, write_summary
+from econ.scenario import Scenario, load_scenario
+
+__all__ = [
+    "BatchReport",
+    "Task",
+    "expand_paths",
+    "parse_vary",
+    "run_batch",
+    "run_sweep",
+    "sweep_grid",
+]
+
+SCHEDULER_ENV = "ECON_SCHEDULER"
+MAX_SWEEP = 1_000_000
+
+
+@dataclass(frozen=True)
+class Task:
+    """One scenario to build: a file, optionally with input overrides.
+
+    Attributes:
+        path: the scenario file.
+        overrides: input key -> value (canonical units) for sweep variants.
+        name: output name for a variant (default: the scenario's own name).
+        title_suffix: appended to the scenario title for a variant.
+    """
+
+    path: str
+    overrides: tuple[tuple[str, float], ...] = ()
+    name: str | None = None
+    title_suffix: str = ""
+
+
+@dataclass
+class BatchReport:
+    """What a batch built.
+
+    Attributes:
+        rows: one per task, in task order (failed ones have ``error``).
+        out_dir: the output folder.
+        index, csv, xlsx: the index files written.
+        elapsed_s: wall time.
+        workers: worker processes used (0 for a Dask cluster).
+    """
+
+    rows: list[IndexRow]
+    out_dir: Path
+    index: Path
+    csv: Path
+    xlsx: Path | None
+    elapsed_s: float
+    workers: int
+    sweep: SweepTable | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def failures(self) -> list[IndexRow]:
+        """The rows that failed."""
+        return [r for r in self.rows if r.error is not None]
+
+    @property
+    def exit_code(self) -> int:
+        """0 when everything built, 1 when some scenario failed."""
+        return 1 if self.failures else 0
+
+
+# ---------------------------------------------------------------------------
+# Inputs
+# ---------------------------------------------------------------------------
+
+
+def expand_paths(paths_or_dirs: Iterable[str | Path]) -> list[Path]:
+    """Scenario files from files and folders (a folder gives its ``*.toml``).
+
+    Raises:
+        InputError: a path that does not exist, a folder without scenarios,
+            or no paths at all.
+    """
+    out: list[Path] = []
+    for item in paths_or_dirs:
+        path = Path(item)
+        if path.is_dir():
+            found = sorted(path.glob("*.toml"))
+            if not found:
+                raise InputError(path, None, "no *.toml scenario files in this folder")
+            out.extend(found)
+        elif path.exists():
+            out.append(path)
+        else:
+            raise InputError(path, None, "no such file or folder")
+    if not out:
+        raise InputError(None, None, "no scenario files given")
+    return out
+
+
+def parse_vary(text: str, scenario: Scenario) -> tuple[str, list[float]]:
+    """Parse ``KEY=START:STOP:STEP`` (or ``KEY=VALUE``) into the grid values.
+
+    ``STOP`` is inclusive within a tolerance of a millionth of a step; values
+    are checked against the input's domain (and, for years, the timeline).
+
+    For example ``benchmark_cost_usd_per_kg=9:14:1`` gives
+    ``("benchmark_cost_usd_per_kg", [9.0, 10.0, 11.0, 12.0, 13.0, 14.0])``.
+
+    Raises:
+        InputError: a malformed option, an unknown key or a value outside
+            the domain.
+    """
+    where = f"--vary {text}"
+    key, sep, spec = text.partition("=")
+    key = key.strip()
+    if not sep or not key or not spec.strip():
+        raise InputError(
+            None, where, "expected KEY=START:STOP:STEP, e.g. benchmark_cost_usd_per_kg=9:14:1"
+        )
+    if key not in scenario.model.input_keys:
+        raise InputError(
+            None,
+            where,
+            f"{key!r} is not an input of the {scenario.model.name!r} "
+            f"model (expected one of: {', '.join(scenario.model.input_keys)})",
+        )
+    parts = spec.split(":")
+    try:
+        numbers = [float(p) for p in parts]
+    except ValueError:
+        raise InputError(None, where, f"expected numbers START:STOP:STEP, found {spec!r}") from None
+    if len(numbers) == 1:
+        values = numbers
+    elif len(numbers) == 3:
+        start, stop, step = numbers
+        if not all(math.isfinite(x) for x in numbers):
+            raise InputError(None, where, "START, STOP and STEP must be finite numbers")
+        if step <= 0:
+            raise InputError(None, where, f"STEP must be positive (got {step:g})")
+        if stop < start:
+            raise InputError(None, where, f"STOP ({stop:g}) is below START ({start:g})")
+        count = math.floor((stop - start) / step + 1e-6) + 1
+        if count > MAX_SWEEP:
+            raise InputError(None, where, f"{count} values: more than {MAX_SWEEP:,}")
+        values = [_clean(start + i * step) for i in range(count)]
+    else:
+        raise InputError(None, where, f"expected START:STOP:STEP (3 numbers), found {spec!r}")
+    spec_in = scenario.model.input(key)
+    last = scenario.start_year + scenario.horizon_yr - 1
+    for v in values:
+        if not math.isfinite(v):
+            raise InputError(None, where, f"{key!r} values must be finite (got {v})")
+        if spec_in.year:
+            if v != int(v) or not scenario.start_year <= v <= last:
+                raise InputError(
+                    None,
+                    where,
+                    f"{key!r} must be a year in the timeline "
+                    f"[{scenario.start_year}, {last}] (got {v:g})",
+                )
+        elif not spec_in.admits(v):
+            raise InputError(None, where, f"{key!r} must be in {spec_in.domain()} (got {v:g})")
+    return key, values
+
+
+def _clean(x: float) -> float:
+    """Remove float noise from ``start + i * step`` (9.1 not 9.099999999)."""
+    return float(f"{x:.12g}")
+
+
+def sweep_grid(
+    varies: Sequence[tuple[str, Sequence[float]]],
+) -> list[tuple[tuple[str, float], ...]]:
+    """The Cartesian product of the varied values, first key slowest.
+
+    >>> sweep_grid([("a", [1, 2]), ("b", [5, 6])])
+    [(('a', 1), ('b', 5)), (('a', 1), ('b', 6)), (('a', 2), ('b', 5)), (('a', 2), ('b', 6))]
+    """
+    keys = [k for k, _ in varies]
+    return [
+        tuple(zip(keys, combo, strict=True)) for combo in itertools.product(*(v for _, v in varies))
+    ]
+
+
+def vary(scenario: Scenario, overrides: Iterable[tuple[str, float]]) -> Scenario:
+    """A copy of ``scenario`` with overridden values.
+
+    The assumption's own ``low``/``high`` bounds (its sensitivity range) are
+    widened to include a swept value, since a sweep deliberately explores
+    beyond them; the model's domain is still enforced.
+
+    Raises:
+        InputError: an unknown key or a value outside the model's domain.
+    """
+    values = dict(overrides)
+    assumptions = dict(scenario.assumptions)
+    for key, value in values.items():
+        if key not in assumptions:
+            raise InputError(scenario.path, key, f"unknown assumption {key!r}")
+        a = assumptions[key]
+        low = None if a.low is None else min(a.low, value)
+        high = None if a.high is None else max(a.high, value)
+        assumptions[key] = replace(a, low=low, high=high)
+    widened = replace(scenario, assumptions=MappingProxyType(assumptions))
+    return widened.with_values(**values)
+
+
+# ---------------------------------------------------------------------------
+# The work of one scenario (runs in a worker process)
+# ---------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=8)
+def _load_cached(path: str) -> Scenario:
+    return load_scenario(path)
+
+
+def _write_workbook() -> Callable[..., Path] | None:
+    """``econ.excel.write_workbook`` if that module is present."""
+    try:
+        from econ.excel import write_workbook
+    except ImportError:  # TODO(lead): drop once econ.excel lands
+        return None
+    return write_workbook
+
+
+def build_task(task: Task, out_dir: str) -> dict[str, Any]:
+    """Build one task; never raises. Returns a small, picklable dict.
+
+    Returns:
+        ``name``, ``title``, ``model``, ``source``, ``metrics`` (key -> float),
+        ``html``/``xlsx`` (file names or None), ``error`` (message or None)
+        and ``seconds``.
+    """
+    start = time.perf_counter()
+    out: dict[str, Any] = {
+        "name": task.name or Path(task.path).stem,
+        "title": "",
+        "model": "",
+        "source": task.path,
+        "metrics": {},
+        "html": None,
+        "xlsx": None,
+        "error": None,
+    }
+    try:
+        if task.overrides:
+            scenario = vary(_load_cached(task.path), task.overrides)
+            scenario = replace(
+                scenario, name=task.name or scenario.name, title=scenario.title + task.title_suffix
+            )
+        else:
+            scenario = load_scenario(task.path)
+        out.update(name=scenario.name, title=scenario.title, model=scenario.model.name)
+        results = evaluate(scenario)
+        values = results.scalars()
+        out["metrics"] = {i.key: values[i.key] for i in scenario.model.items_with("metric")}
+        folder = Path(out_dir)
+        writer = _write_workbook()
+        if writer is not None:
+            out["xlsx"] = writer(scenario, results, folder / f"{scenario.name}.xlsx").name
+        out["html"] = write_summary(scenario, results, folder / f"{scenario.name}.html").name
+    except InputError as exc:
+        out["error"] = str(exc)
+    except Exception as exc:  # isolate any failure to its own scenario
+        out["error"] = f"{type(exc).__name__}: {exc}"
+    out["seconds"] = time.perf_counter() - start
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Progress
+# ---------------------------------------------------------------------------
+
+
+class _Progress:
+    """A minimal progress bar on a terminal, plain log lines otherwise."""
+
+    def __init__(self, total: int, enabled: bool, stream: TextIO | None = None) -> None:
+        self.total, self.done, self.failed = total, 0, 0
+        self.enabled = enabled
+        self.stream = stream or sys.stderr
+        self.tty = enabled and self.stream.isatty()
+        self.start = time.perf_counter()
+
+    def update(self, row: dict[str, Any]) -> None:
+        self.done += 1
+        if row["error"] is not None:
+            self.failed += 1
+            self._clear()
+            print(f"econ: FAILED {row['name']}: {row['error']}", file=self.stream)
+        if not self.enabled:
+            return
+        if self.tty:
+            width = 30
+            filled = int(width * self.done / max(self.total, 1))
+            elapsed = time.perf_counter() - self.start
+            rate = self.done / elapsed if elapsed > 0 else 0.0
+            eta = (self.total - self.done) / rate if rate else 0.0
+            self.stream.write(
+                f"\r[{'#' * filled}{'.' * (width - filled)}] {self.done}/"
+                f"{self.total} {rate:.1f}/s eta {eta:.0f}s"
+                f"{f' ({self.failed} failed)' if self.failed else ''}"
+            )
+            self.stream.flush()
+        elif row["error"] is None:
+            print(
+                f"econ: [{self.done}/{self.total}] built {row['name']} ({row['seconds']:.2f} s)",
+                file=self.stream,
+            )
+
+    def _clear(self) -> None:
+        if self.tty:
+            self.stream.write("\r\033[K")
+
+    def close(self) -> None:
+        if self.tty:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+# ---------------------------------------------------------------------------
+# Running
+# ---------------------------------------------------------------------------
+
+
+_BLAS_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+@contextlib.contextmanager
+def _single_threaded_blas() -> Iterator[None]:
+    """Set the BLAS thread variables to 1 (unless the user set them) meanwhile."""
+    added = [v for v in _BLAS_VARS if v not in os.environ]
+    os.environ.update(dict.fromkeys(added, "1"))
+    try:
+        yield
+    finally:
+        for v in added:
+            os.environ.pop(v, None)
+
+
+def _run_local(
+    tasks: Sequence[Task], out_dir: Path, workers: int, progress: _Progress
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    # One BLAS thread per worker: numpy's threaded OpenBLAS in every worker
+    # oversubscribes the cores (measured: 1.25x instead of 1.6x from 1 to 2
+    # workers). The variables only act before numpy loads, hence "spawn".
+    with (
+        _single_threaded_blas(),
+        ProcessPoolExecutor(
+            max_workers=workers, mp_context=multiprocessing.get_context("spawn")
+        ) as pool,
+    ):
+        futures = {pool.submit(build_task, t, str(out_dir)): i for i, t in enumerate(tasks)}
+        for future in as_completed(futures):
+            i = futures[future]
+            try:
+                row = future.result()
+            except Exception as exc:  # a worker died (e.g. killed): still isolate it
+                row = {
+                    "name": tasks[i].name or Path(tasks[i].path).stem,
+                    "title": "",
+                    "model": "",
+                    "source": tasks[i].path,
+                    "metrics": {},
+                    "html": None,
+                    "xlsx": None,
+                    "error": f"{type(exc).__name__}: {exc}",
+                    "seconds": 0.0,
+                }
+            progress.update(row)
+            yield i, row
+
+
+def _run_dask(
+    tasks: Sequence[Task], out_dir: Path, address: str, progress: _Progress
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    try:
+        from dask.distributed import Client
+        from dask.distributed import as_completed as dask_completed
+    except ImportError:
+        raise InputError(
+            None, "--scheduler", "Dask is not installed: pip install econ[dask]"
+        ) from None
+    try:
+        client = Client(address, timeout=30)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise InputError(None, "--scheduler", f"cannot connect to {address!r}: {exc}") from None
+    try:
+        futures = client.map(build_task, list(tasks), out_dir=str(out_dir), pure=False)
+        index = {f.key: i for i, f in enumerate(futures)}
+        for future in dask_completed(futures):
+            i = index[future.key]
+            try:
+                row = future.result()
+            except Exception as exc:
+                row = {
+                    "name": tasks[i].name or Path(tasks[i].path).stem,
+                    "title": "",
+                    "model": "",
+                    "source": tasks[i].path,
+                    "metrics": {},
+                    "html": None,
+                    "xlsx": None,
+                    "error": f"{type(exc).__name__}: {exc}",
+                    "seconds": 0.0,
+                }
+            progress.update(row)
+            future.release()
+            yield i, row
+    finally:
+        client.close()
+
+
+def _labels() -> dict[str, tuple[str, str]]:
+    labels: dict[str, tuple[str, str]] = {}
+    for model in MODELS.values():
+        for item in model.items_with("metric"):
+            unit = {"1": "fraction"}.get(item.unit, item.unit)
+            labels.setdefault(item.key, (item.label, unit))
+    return labels
+
+
+def _column_names() -> dict[str, str]:
+    names: dict[str, str] = {}
+    for model in MODELS.values():
+        for item in model.items_with("metric"):
+            names.setdefault(item.key, column_name(item))
+    return names
+
+
+def _summary_frame(rows: Sequence[IndexRow]) -> pd.DataFrame:
+    names = _column_names()
+    keys = [k for k in names if any(k in r.metrics for r in rows)]
+    records = []
+    for r in rows:
+        rec: dict[str, Any] = {
+            "scenario": r.name,
+            "title": r.title,
+            "model": r.model,
+            "status": "failed" if r.error else "ok",
+        }
+        rec.update({names[k]: r.metrics.get(k, math.nan) for k in keys})
+        rec.update({"html": r.html or "", "xlsx": r.xlsx or "", "error": r.error or ""})
+        records.append(rec)
+    return pd.DataFrame.from_records(records)
+
+
+def _replace_via_temp(path: Path, write: Callable[[Path], None]) -> Path:
+    tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def _execute(
+    tasks: Sequence[Task],
+    out_dir: str | Path,
+    *,
+    workers: int | None,
+    scheduler: str | None,
+    progress: bool,
+    title: str,
+    sweep_builder: Callable[[list[IndexRow]], SweepTable | None] | None = None,
+) -> BatchReport:
+    start = time.perf_counter()
+    folder = Path(out_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    scheduler = scheduler or os.environ.get(SCHEDULER_ENV) or None
+    n_workers = 0 if scheduler else max(1, workers or os.cpu_count() or 1)
+    bar = _Progress(len(tasks), progress)
+    rows: list[IndexRow | None] = [None] * len(tasks)
+    stream = (
+        _run_dask(tasks, folder, scheduler, bar)
+        if scheduler
+        else _run_local(tasks, folder, n_workers, bar)
+    )
+    try:
+        for i, row in stream:
+            rows[i] = IndexRow(**row)
+    finally:
+        bar.close()
+    done = [r for r in rows if r is not None]
+    notes = []
+    if _write_workbook() is None:
+        notes.append("econ.excel is not available: workbooks were not written")
+    sweep = sweep_builder(done) if sweep_builder else None
+    elapsed = time.perf_counter() - start
+    frame = _summary_frame(done)
+    csv = _replace_via_temp(
+        folder / "summary.csv", lambda p: frame.to_csv(p, index=False, encoding="utf-8")
+    )
+    xlsx = _replace_via_temp(
+        folder / "summary.xlsx",
+        lambda p: frame.to_excel(p, index=False, sheet_name="Summary", engine="xlsxwriter"),
+    )
+    index = write_index(
+        folder / "index.html", done, title=title, labels=_labels(), sweep=sweep, elapsed_s=elapsed
+    )
+    report = BatchReport(done, folder, index, csv, xlsx, elapsed, n_workers, sweep, notes)
+    if report.failures:
+        print(
+            f"econ: {len(report.failures)} of {len(done)} scenarios failed (see {index})",
+            file=sys.stderr,
+        )
+    return report
+
+
+def run_batch(
+    paths_or_dirs: Iterable[str | Path],
+    out_dir: str | Path,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: bool = True,
+) -> BatchReport:
+    """Build every scenario of files and folders into ``out_dir``, in parallel.
+
+    Args:
+        paths_or_dirs: scenario files and folders (a folder gives its ``*.toml``).
+        out_dir: output folder (created).
+        workers: local worker processes (default: every core).
+        scheduler: a Dask scheduler address (default: ``$ECON_SCHEDULER``);
+            the cluster's workers must see ``out_dir`` and the scenario files.
+        progress: show a progress bar (terminal) or log lines (otherwise) on
+            stderr. Failures are always reported on stderr.
+
+    Returns:
+        The :class:`BatchReport`; its ``exit_code`` is 1 if any scenario failed.
+
+    Raises:
+        InputError: no scenarios, a missing path, or ``scheduler`` given
+            without Dask installed.
+    """
+    paths = expand_paths(paths_or_dirs)
+    tasks = [Task(str(p)) for p in paths]
+    return _execute(
+        tasks,
+        out_dir,
+        workers=workers,
+        scheduler=scheduler,
+        progress=progress,
+        title=f"econ batch: {len(tasks)} scenarios",
+    )
+
+
+def _default_metric(scenario: Scenario) -> str:
+    return "npv_usd" if scenario.model.name == "project" else "ref_subsidy_usd_per_yr"
+
+
+def run_sweep(
+    scenario_path: str | Path,
+    varies: Sequence[str],
+    out_dir: str | Path,
+    *,
+    metric: str | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: bool = True,
+) -> BatchReport:
+    """Build a grid of variations of one scenario, and tabulate a metric.
+
+    Args:
+        scenario_path: the base scenario file.
+        varies: ``KEY=START:STOP:STEP`` strings (``STOP`` inclusive).
+        out_dir: output folder.
+        metric: the metric shown in the sweep table (default: NPV for
+            projects, the annual subsidy otherwise).
+        workers, scheduler, progress: as for :func:`run_batch`.
+
+    Returns:
+        The :class:`BatchReport`, with ``sweep`` set.
+
+    Raises:
+        InputError: a bad base scenario, ``--vary`` option or metric.
+    """
+    base = load_scenario(scenario_path)
+    if not varies:
+        raise InputError(None, "--vary", "give at least one KEY=START:STOP:STEP")
+    parsed = [parse_vary(v, base) for v in varies]
+    keys = [k for k, _ in parsed]
+    if len(set(keys)) != len(keys):
+        raise InputError(None, "--vary", "each KEY may be varied only once")
+    metric = metric or _default_metric(base)
+    metric_items = {i.key: i for i in base.model.items_with("metric")}
+    if metric not in metric_items:
+        raise InputError(
+            None,
+            "--metric",
+            f"{metric!r} is not a metric of the "
+            f"{base.model.name!r} model (expected one of: "
+            f"{', '.join(metric_items)})",
+        )
+    grid = sweep_grid(parsed)
+    if len(grid) > MAX_SWEEP:
+        raise InputError(None, "--vary", f"{len(grid):,} combinations: more than {MAX_SWEEP:,}")
+    width = len(str(len(grid) - 1))
+    tasks = [
+        Task(
+            str(scenario_path),
+            combo,
+            f"{base.name}-{i:0{width}d}",
+            " (" + ", ".join(f"{k}={v:g}" for k, v in combo) + ")",
+        )
+        for i, combo in enumerate(grid)
+    ]
+    item = metric_items[metric]
+
+    def table(rows: list[IndexRow]) -> SweepTable | None:
+        by_name = {r.name: r.metrics.get(metric, math.nan) for r in rows}
+        flat = [by_name.get(t.name or "", math.nan) for t in tasks]
+        axes = [list(v) for _, v in parsed]
+        if len(parsed) == 2:
+            n = len(axes[1])
+            values = [flat[i * n : (i + 1) * n] for i in range(len(axes[0]))]
+            return SweepTable(metric, item.label, item.unit, keys, axes, values)
+        if len(parsed) == 1:
+            return SweepTable(metric, item.label, item.unit, keys, axes, [[v] for v in flat])
+        return None  # more than 2 keys: the scenario table lists every variant
+
+    return _execute(
+        tasks,
+        out_dir,
+        workers=workers,
+        scheduler=scheduler,
+        progress=progress,
+        title=f"econ sweep of {base.name}: {', '.join(keys)} ({len(tasks)} variants)",
+        sweep_builder=table,
+    )

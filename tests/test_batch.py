@@ -1,0 +1,201 @@
+"""Batch and sweep: isolation of failures, outputs, grid expansion, Dask."""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from econ.batch import expand_paths, parse_vary, run_batch, run_sweep, sweep_grid, vary
+from econ.engine import evaluate
+from econ.errors import InputError
+from econ.scenario import load_scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = sorted((ROOT / "seeds").glob("*.toml"))
+NATIONAL = ROOT / "seeds" / "national_ree_gap.toml"
+
+
+@pytest.fixture
+def scenario_dir(tmp_path: Path) -> Path:
+    """Two valid seeds and one malformed scenario."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for path in SEEDS[:2]:
+        shutil.copy(path, folder / path.name)
+    text = NATIONAL.read_text(encoding="utf-8")
+    bad = folder / "broken.toml"
+    bad.write_text(
+        text.replace('name = "national_ree_gap"', 'name = "broken"').replace(
+            "[timeline]", "[timeline]\nbogus = 1"
+        ),
+        encoding="utf-8",
+    )
+    return folder
+
+
+def test_one_bad_scenario_is_isolated(
+    scenario_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    report = run_batch([scenario_dir], out, workers=2, progress=False)
+    assert report.exit_code == 1
+    assert [r.name for r in report.failures] == ["broken"]
+    message = report.failures[0].error or ""
+    assert "broken.toml" in message and "timeline.bogus" in message
+    assert "FAILED broken" in capsys.readouterr().err
+    for seed in SEEDS[:2]:
+        scenario = load_scenario(seed)
+        row = next(r for r in report.rows if r.name == scenario.name)
+        assert row.error is None and (out / f"{scenario.name}.html").is_file()
+        expected = evaluate(scenario).scalars()
+        for key, value in row.metrics.items():
+            assert value == expected[key] or (math.isnan(value) and math.isnan(expected[key]))
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "timeline.bogus" in index and 'id="failures"' in index
+    with (out / "summary.csv").open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert sorted(r["status"] for r in rows) == ["failed", "ok", "ok"]
+    assert (out / "summary.xlsx").stat().st_size > 0
+    for link in re.findall(r'href="([^"]+)"', index):
+        assert (out / link).is_file(), link
+
+
+def test_all_good_exit_code_zero(tmp_path: Path) -> None:
+    report = run_batch(SEEDS, tmp_path, workers=1, progress=False)
+    assert report.exit_code == 0 and len(report.rows) == len(SEEDS)
+
+
+def test_progress_log_lines(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run_batch(SEEDS[:2], tmp_path, workers=1, progress=True)
+    err = capsys.readouterr().err
+    assert "[1/2] built" in err and "[2/2] built" in err and "\r" not in err
+
+
+def test_expand_paths_errors(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no such file"):
+        expand_paths([tmp_path / "missing.toml"])
+    with pytest.raises(InputError, match=r"no \*.toml"):
+        expand_paths([tmp_path])
+
+
+def test_parse_vary_inclusive_stop() -> None:
+    base = load_scenario(NATIONAL)
+    assert parse_vary("benchmark_cost_usd_per_kg=9:14:1", base) == (
+        "benchmark_cost_usd_per_kg",
+        [9.0, 10.0, 11.0, 12.0, 13.0, 14.0],
+    )
+    _key, values = parse_vary("discount_rate=0.01:0.1:0.01", base)
+    assert len(values) == 10 and values[-1] == 0.1 and values[2] == 0.03
+    assert parse_vary("learning_rate=0.2", base) == ("learning_rate", [0.2])
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("nonsense_key=1:2:1", "not an input"),
+        ("benchmark_cost_usd_per_kg", "expected KEY=START:STOP:STEP"),
+        ("benchmark_cost_usd_per_kg=1:x:1", "expected numbers"),
+        ("benchmark_cost_usd_per_kg=1:2", "3 numbers"),
+        ("benchmark_cost_usd_per_kg=3:1:1", "below START"),
+        ("benchmark_cost_usd_per_kg=1:3:0", "STEP must be positive"),
+        ("benchmark_cost_usd_per_kg=-1:3:1", "must be in"),
+        ("discount_rate=0.5:1:0.5", "must be in"),
+    ],
+)
+def test_parse_vary_errors(text: str, message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        parse_vary(text, load_scenario(NATIONAL))
+
+
+def test_sweep_grid_order() -> None:
+    grid = sweep_grid([("a", [1.0, 2.0]), ("b", [3.0, 4.0, 5.0])])
+    assert len(grid) == 6 and grid[0] == (("a", 1.0), ("b", 3.0)) and grid[3][0] == ("a", 2.0)
+
+
+def test_vary_widens_own_bounds_but_keeps_domain() -> None:
+    base = load_scenario(NATIONAL)
+    varied = vary(base, [("consumption_t_per_yr", 50_000.0)])
+    assert varied.value("consumption_t_per_yr") == 50_000.0
+    with pytest.raises(InputError):
+        vary(base, [("consumption_t_per_yr", -1.0)])
+
+
+def test_sweep_2d(tmp_path: Path) -> None:
+    report = run_sweep(
+        NATIONAL,
+        ["benchmark_cost_usd_per_kg=9:14:1", "consumption_t_per_yr=1000:3000:1000"],
+        tmp_path,
+        workers=2,
+        progress=False,
+    )
+    assert report.exit_code == 0 and len(report.rows) == 18
+    sweep = report.sweep
+    assert sweep is not None and sweep.keys == ["benchmark_cost_usd_per_kg", "consumption_t_per_yr"]
+    base = load_scenario(NATIONAL)
+    for i, bench in enumerate(sweep.axes[0]):
+        for j, volume in enumerate(sweep.axes[1]):
+            sc = vary(
+                base, [("benchmark_cost_usd_per_kg", bench), ("consumption_t_per_yr", volume)]
+            )
+            # independent computation of the subsidy: max(domestic - benchmark, 0) x volume
+            expected = max(sc.value("domestic_cost_usd_per_kg") - bench, 0) * volume * 1000
+            assert sweep.values[i][j] == pytest.approx(expected, rel=1e-9)
+            assert sweep.values[i][j] == evaluate(sc).scalars()["ref_subsidy_usd_per_yr"]
+    index = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert index.count('class="num heat"') == 18 and 'id="sweep-table"' in index
+
+
+def test_sweep_1d_and_metric_validation(tmp_path: Path) -> None:
+    report = run_sweep(
+        NATIONAL,
+        ["learning_rate=0.05:0.15:0.05"],
+        tmp_path,
+        workers=1,
+        metric="gap_close_year",
+        progress=False,
+    )
+    assert report.sweep is not None and len(report.sweep.values) == 3
+    with pytest.raises(InputError, match="not a metric"):
+        run_sweep(NATIONAL, ["learning_rate=0.1"], tmp_path, metric="npv_usd")
+
+
+def test_scheduler_without_dask_says_how_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import builtins
+
+    real_import = builtins.__import__
+
+    def fake_import(name: str, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if name.startswith("dask"):
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", fake_import)
+    with pytest.raises(InputError, match=r"pip install econ\[dask\]"):
+        run_batch(SEEDS[:1], tmp_path, scheduler="tcp://127.0.0.1:1", progress=False)
+
+
+@pytest.mark.slow
+def test_dask_local_cluster(
+    scenario_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if os.environ.get("CI") != "true":
+        pytest.importorskip("dask.distributed", reason="pip install econ[dask]")
+    from dask.distributed import LocalCluster
+
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        monkeypatch.setenv("ECON_SCHEDULER", cluster.scheduler_address)
+        report = run_batch([scenario_dir], tmp_path / "out", progress=False)
+    assert report.workers == 0 and report.exit_code == 1
+    assert [r.name for r in report.failures] == ["broken"]
+    assert sum(r.error is None for r in report.rows) == 2
+    assert (tmp_path / "out" / "index.html").is_file()

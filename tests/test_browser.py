@@ -1,0 +1,152 @@
+"""Generated summaries and the batch index in headless Chromium (Playwright).
+
+Outside CI the tests skip when Playwright or Chromium is missing; with
+``CI=true`` they fail instead.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+import pytest
+
+from econ.batch import BatchReport, run_batch
+from econ.engine import evaluate
+from econ.scenario import load_scenario
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = sorted((ROOT / "seeds").glob("*.toml"))
+CHROMIUM = os.environ.get("ECON_CHROMIUM", "/usr/bin/chromium")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def _unavailable(message: str) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("Playwright is missing: pip install playwright (the econ[test] extra)")
+    if not Path(CHROMIUM).is_file() and shutil.which("chromium") is None:
+        _unavailable(f"Chromium not found at {CHROMIUM}: apt-get install chromium")
+    with sync_playwright() as pw:
+        exe = CHROMIUM if Path(CHROMIUM).is_file() else shutil.which("chromium")
+        browser = pw.chromium.launch(executable_path=exe, args=ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> BatchReport:
+    folder = tmp_path_factory.mktemp("in")
+    for path in SEEDS:
+        shutil.copy(path, folder / path.name)
+    (folder / "broken.toml").write_text('name = "broken"\nmodel = "national"\n', encoding="utf-8")
+    return run_batch([folder], tmp_path_factory.mktemp("out"), workers=2, progress=False)
+
+
+def _open(browser: Any, path: Path) -> tuple[Any, list[str], list[str]]:
+    """Open ``path``; returns the page, console errors and non-file requests."""
+    page = browser.new_page(viewport={"width": 1000, "height": 800})
+    errors: list[str] = []
+    external: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on(
+        "request", lambda r: external.append(r.url) if not r.url.startswith("file://") else None
+    )
+    page.goto(path.as_uri(), wait_until="load")
+    return page, errors, external
+
+
+def _check_number(shown: str, expected: float) -> None:
+    if math.isnan(expected):
+        assert shown == "nan"
+    else:
+        assert float(shown) == expected
+
+
+@pytest.mark.parametrize("seed", SEEDS, ids=lambda p: p.stem)
+def test_summary_in_browser(browser: Any, built: BatchReport, seed: Path, tmp_path: Path) -> None:
+    scenario = load_scenario(seed)
+    values = evaluate(scenario).scalars()
+    page, errors, external = _open(browser, built.out_dir / f"{scenario.name}.html")
+    try:
+        assert page.locator("#scenario-title").inner_text() == scenario.title
+        charts = page.locator("svg.chart")
+        assert charts.count() == (3 if scenario.model.name == "project" else 2)
+        for i in range(charts.count()):
+            chart = charts.nth(i)
+            box = chart.bounding_box()
+            assert box and box["width"] > 100 and box["height"] > 50
+            drawn = chart.locator(".series")
+            sizes = [drawn.nth(j).bounding_box() for j in range(drawn.count())]
+            assert any(b and b["width"] > 0 and b["height"] > 0 for b in sizes), i
+        cards = page.locator("#headline .metric")
+        assert cards.count() >= 4
+        for j in range(cards.count()):
+            card = cards.nth(j)
+            key = card.get_attribute("data-key") or ""
+            _check_number(card.get_attribute("data-value") or "", values[key])
+            text = card.inner_text()
+            if math.isfinite(values[key]) and card.get_attribute("data-unit") == "USD/kg":
+                assert text == f"{values[key]:,.2f} USD/kg"
+        assert page.locator("tr.cited, tr.illustrative").count() == len(scenario.assumptions)
+        if seed == SEEDS[0]:
+            page.screenshot(path=str(tmp_path / "summary.png"), full_page=True)
+            assert (tmp_path / "summary.png").stat().st_size > 10_000
+        assert errors == []
+        assert external == []
+    finally:
+        page.close()
+
+
+def test_index_in_browser(browser: Any, built: BatchReport, tmp_path: Path) -> None:
+    page, errors, external = _open(browser, built.index)
+    try:
+        assert page.locator("#count-failed").get_attribute("data-value") == "1"
+        assert "broken" in page.locator("#failures").inner_text()
+        links = page.locator("a[href]")
+        hrefs = [links.nth(i).get_attribute("href") or "" for i in range(links.count())]
+        assert len([h for h in hrefs if h.endswith(".html")]) >= 2 * len(SEEDS)
+        for href in hrefs:
+            url = urlparse(page.evaluate("h => new URL(h, document.baseURI).href", href))
+            assert url.scheme == "file" and Path(unquote(url.path)).is_file(), href
+        # rows carry the engine's values, and sorting by a metric column works
+        rows = page.locator("#scenarios tbody tr")
+        assert rows.count() == len(SEEDS)
+        header = page.locator('#scenarios th[data-key="ref_gap_usd_per_kg"]')
+        header.click()
+        cells = page.locator('#scenarios tbody td[data-key="ref_gap_usd_per_kg"]')
+        shown = [
+            float(cells.nth(i).get_attribute("data-value") or "nan") for i in range(cells.count())
+        ]
+        expected = sorted(evaluate(load_scenario(p)).scalars()["ref_gap_usd_per_kg"] for p in SEEDS)
+        assert shown == expected
+        page.screenshot(path=str(tmp_path / "index.png"), full_page=True)
+        assert errors == [] and external == []
+        assert re.search(r"\d+ built", page.locator("p.lead").inner_text())
+    finally:
+        page.close()
