@@ -183,18 +183,9 @@ def parse_vary(text: str, scenario: Scenario) -> tuple[str, list[float]]:
     spec_in = scenario.model.input(key)
     last = scenario.start_year + scenario.horizon_yr - 1
     for v in values:
-        if not math.isfinite(v):
-            raise InputError(None, where, f"{key!r} values must be finite (got {v})")
-        if spec_in.year:
-            if v != int(v) or not scenario.start_year <= v <= last:
-                raise InputError(
-                    None,
-                    where,
-                    f"{key!r} must be a year in the timeline "
-                    f"[{scenario.start_year}, {last}] (got {v:g})",
-                )
-        elif not spec_in.admits(v):
-            raise InputError(None, where, f"{key!r} must be in {spec_in.domain()} (got {v:g})")
+        problem = spec_in.problem(v, scenario.start_year, last)
+        if problem:
+            raise InputError(None, where, problem)
     return key, values
 
 
@@ -392,19 +383,24 @@ def _run_local(
             try:
                 row = future.result()
             except Exception as exc:  # a worker died (e.g. killed): still isolate it
-                row = {
-                    "name": tasks[i].name or Path(tasks[i].path).stem,
-                    "title": "",
-                    "model": "",
-                    "source": tasks[i].path,
-                    "metrics": {},
-                    "html": None,
-                    "xlsx": None,
-                    "error": f"{type(exc).__name__}: {exc}",
-                    "seconds": 0.0,
-                }
+                row = _failed_row(tasks[i], exc)
             progress.update(row)
             yield i, row
+
+
+def _failed_row(task: Task, exc: BaseException) -> dict[str, Any]:
+    """The index row of a task whose worker raised or died."""
+    return {
+        "name": task.name or Path(task.path).stem,
+        "title": "",
+        "model": "",
+        "source": task.path,
+        "metrics": {},
+        "html": None,
+        "xlsx": None,
+        "error": f"{type(exc).__name__}: {exc}",
+        "seconds": 0.0,
+    }
 
 
 def _run_dask(
@@ -429,17 +425,7 @@ def _run_dask(
             try:
                 row = future.result()
             except Exception as exc:
-                row = {
-                    "name": tasks[i].name or Path(tasks[i].path).stem,
-                    "title": "",
-                    "model": "",
-                    "source": tasks[i].path,
-                    "metrics": {},
-                    "html": None,
-                    "xlsx": None,
-                    "error": f"{type(exc).__name__}: {exc}",
-                    "seconds": 0.0,
-                }
+                row = _failed_row(tasks[i], exc)
             progress.update(row)
             future.release()
             yield i, row

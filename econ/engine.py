@@ -140,10 +140,9 @@ def evaluate(scenario: Scenario, overrides: Mapping[str, ArrayLike] | None = Non
         if spec.year:
             ok &= (arr >= scenario.start_year) & (arr < scenario.start_year + scenario.horizon_yr)
         if not ok.all():
-            bad = arr[~ok].flat[0]
-            raise InputError(
-                scenario.path, key, f"'{key}' must be in {spec.domain()} (got {bad:g})"
-            )
+            bad = float(arr[~ok].flat[0])
+            last = scenario.start_year + scenario.horizon_yr - 1
+            raise InputError(scenario.path, key, spec.problem(bad, scenario.start_year, last) or "")
         arrays[key] = arr
         size = max(size, arr.shape[0] if arr.ndim else 1)
     values = evaluate_model(scenario.model, arrays, scenario.start_year, scenario.horizon_yr)

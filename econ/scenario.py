@@ -406,26 +406,12 @@ def _check_domain(
     own_bounds: bool = True,
 ) -> None:
     values = value if isinstance(value, tuple) else (value,)
+    last = scenario.start_year + scenario.horizon_yr - 1
     for i, x in enumerate(values):
         at = where if len(values) == 1 else f"{where}.value[{i}]"
-        if not math.isfinite(x):
-            raise InputError(file, at, f"'{spec.key}' must be a finite number (got {x})")
-        if spec.year:
-            last = scenario.start_year + scenario.horizon_yr - 1
-            if x != int(x) or not scenario.start_year <= x <= last:
-                raise InputError(
-                    file,
-                    at,
-                    f"'{spec.key}' must be a year in the timeline "
-                    f"[{scenario.start_year}, {last}] (got {x:g})",
-                )
-        elif not spec.admits(x):
-            raise InputError(
-                file,
-                at,
-                f"'{spec.key}' must be in {spec.domain()} "
-                f"{'' if spec.unit == '1' else spec.unit + ' '}(got {x:g})",
-            )
+        problem = spec.problem(x, scenario.start_year, last)
+        if problem:
+            raise InputError(file, at, problem)
     a = scenario.assumptions[spec.key]
     for x in values if own_bounds else ():
         if (a.low is not None and x < a.low) or (a.high is not None and x > a.high):

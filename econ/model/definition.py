@@ -22,6 +22,7 @@ money into the project is positive and money out negative.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -85,6 +86,27 @@ class InputSpec:
         lo = "(-inf" if self.minimum is None else ("(" if self.min_open else "[") + _g(self.minimum)
         hi = "inf)" if self.maximum is None else _g(self.maximum) + (")" if self.max_open else "]")
         return f"{lo}, {hi}"
+
+    def problem(self, value: float, first_year: int, last_year: int) -> str | None:
+        """Why ``value`` is not allowed (``None`` when it is), in the words of
+        every error message: ``'discount_rate' must be in [0, 1) (got 1.5)``.
+
+        >>> InputSpec("discount_rate", "", "1", "", 0, 1, max_open=True).problem(1.5, 2025, 2030)
+        "'discount_rate' must be in [0, 1) (got 1.5)"
+        """
+        if not math.isfinite(value):
+            return f"'{self.key}' must be a finite number (got {value})"
+        if self.year:
+            if value != int(value) or not first_year <= value <= last_year:
+                return (
+                    f"'{self.key}' must be a year in the timeline [{first_year}, {last_year}] "
+                    f"(got {value:g})"
+                )
+            return None
+        if not self.admits(value):
+            unit = "" if self.unit == "1" else f"{self.unit} "
+            return f"'{self.key}' must be in {self.domain()} {unit}(got {value:g})"
+        return None
 
     def admits(self, value: float) -> bool:
         """Whether ``value`` lies in the domain."""
