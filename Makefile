@@ -8,7 +8,7 @@ PIP    := $(PY) -m pip --quiet --disable-pip-version-check
 $(VENV)/bin/python:
 	python3 -m venv $(VENV) || { \
 	  echo "python3 -m venv failed: installing Debian's python3-venv"; \
-	  apt-get install -y -qq python3-venv && python3 -m venv $(VENV); }
+	  apt-get update -qq && apt-get install -y -qq python3-venv && python3 -m venv $(VENV); }
 
 $(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
 	$(PIP) install --upgrade pip
