@@ -12,13 +12,16 @@ from econ.scenario import Scenario, load_scenario
 __all__ = ["build", "build_from_workbook", "build_scenario", "export_workbook"]
 
 
-def build_scenario(scenario: Scenario, out_dir: Path) -> tuple[Results, list[Path]]:
-    """Evaluate ``scenario`` and write its outputs into ``out_dir``.
+def build_scenario(
+    scenario: Scenario, out_dir: Path, results: Results | None = None
+) -> tuple[Results, list[Path]]:
+    """Evaluate ``scenario`` (unless its ``results`` are given) and write its
+    outputs into ``out_dir``.
 
     Returns:
         The results and the files written.
     """
-    results = evaluate(scenario)
+    results = evaluate(scenario) if results is None else results
     out_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     try:
@@ -111,7 +114,7 @@ def build_from_workbook(path: Path, out_dir: Path | None) -> list[str]:
     target_dir = out_dir if out_dir is not None else path.parent
     target_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target_dir, prefix=".econ-build-") as tmp:
-        _, written = build_scenario(edited.scenario, Path(tmp))
+        _, written = build_scenario(edited.scenario, Path(tmp), new_r)
         rebuilt = Path(tmp) / f"{edited.scenario.name}.xlsx"
         problems = [*edited.warnings, *formula_changes(path, rebuilt)]
         if out_dir is None:
