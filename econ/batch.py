@@ -250,16 +250,9 @@ def _write_workbook() -> Callable[..., Path] | None:
     return write_workbook
 
 
-def build_task(task: Task, out_dir: str) -> dict[str, Any]:
-    """Build one task; never raises. Returns a small, picklable dict.
-
-    Returns:
-        ``name``, ``title``, ``model``, ``source``, ``metrics`` (key -> float),
-        ``html``/``xlsx`` (file names or None), ``error`` (message or None)
-        and ``seconds``.
-    """
-    start = time.perf_counter()
-    out: dict[str, Any] = {
+def _base_row(task: Task) -> dict[str, Any]:
+    """An index row before the task has produced anything."""
+    return {
         "name": task.name or Path(task.path).stem,
         "title": "",
         "model": "",
@@ -269,6 +262,18 @@ def build_task(task: Task, out_dir: str) -> dict[str, Any]:
         "xlsx": None,
         "error": None,
     }
+
+
+def build_task(task: Task, out_dir: str) -> dict[str, Any]:
+    """Build one task; never raises. Returns a small, picklable dict.
+
+    Returns:
+        ``name``, ``title``, ``model``, ``source``, ``metrics`` (key -> float),
+        ``html``/``xlsx`` (file names or None), ``error`` (message or None)
+        and ``seconds``.
+    """
+    start = time.perf_counter()
+    out = _base_row(task)
     try:
         if task.overrides:
             scenario = vary(_load_cached(task.path), task.overrides)
@@ -390,17 +395,7 @@ def _run_local(
 
 def _failed_row(task: Task, exc: BaseException) -> dict[str, Any]:
     """The index row of a task whose worker raised or died."""
-    return {
-        "name": task.name or Path(task.path).stem,
-        "title": "",
-        "model": "",
-        "source": task.path,
-        "metrics": {},
-        "html": None,
-        "xlsx": None,
-        "error": f"{type(exc).__name__}: {exc}",
-        "seconds": 0.0,
-    }
+    return {**_base_row(task), "error": f"{type(exc).__name__}: {exc}", "seconds": 0.0}
 
 
 def _run_dask(

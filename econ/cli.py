@@ -7,12 +7,12 @@ Exit codes: 0 success, 2 bad input (one message on stderr, no traceback),
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from econ import __version__
+from econ.display import format_value
 from econ.engine import Results, evaluate
 from econ.errors import InputError
 from econ.scenario import Scenario, load_scenario
@@ -22,25 +22,6 @@ __all__ = ["format_metrics", "main"]
 EXIT_OK, EXIT_FAILURES, EXIT_BAD_INPUT = 0, 1, 2
 
 
-def _fmt(value: float, unit: str) -> str:
-    """Human text for a metric value in its unit."""
-    if math.isnan(value):
-        return "n/a"
-    if unit == "year":
-        return f"{value:.0f}"
-    if unit == "yr":
-        return f"{value:,.1f} yr"
-    if unit == "1":
-        return f"{value * 100:,.1f} %"
-    if unit == "flag":
-        return "pass" if value == 1 else "FAIL"
-    if unit.startswith("USD") and unit in ("USD", "USD/yr") and abs(value) >= 1e6:
-        return f"{value / 1e6:,.2f} M{unit}"
-    if abs(value) >= 100:
-        return f"{value:,.0f} {unit}"
-    return f"{value:,.2f} {unit}"
-
-
 def format_metrics(scenario: Scenario, results: Results) -> str:
     """The key metrics of one scenario as an aligned text table."""
     values = results.scalars()
@@ -48,7 +29,10 @@ def format_metrics(scenario: Scenario, results: Results) -> str:
         f"{scenario.title}  ({scenario.name}, {scenario.model.name} model, "
         f"{scenario.start_year}-{scenario.start_year + scenario.horizon_yr - 1})"
     ]
-    rows = [(i.label, _fmt(values[i.key], i.unit)) for i in scenario.model.items_with("metric")]
+    rows = [
+        (i.label, format_value(values[i.key], i.unit, i.key))
+        for i in scenario.model.items_with("metric")
+    ]
     master = values["master_check"]
     rows.append(("Checks", "all pass" if master == 1 else "FAILED (see the Checks sheet)"))
     width = max(len(label) for label, _ in rows)

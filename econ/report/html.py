@@ -24,6 +24,7 @@ import jinja2
 from markupsafe import Markup
 
 from econ import __version__
+from econ.display import format_value
 from econ.engine import Results
 from econ.report.svg import Series, bar_line_chart, line_chart
 from econ.scenario import Assumption, Scenario
@@ -71,37 +72,6 @@ INDEX_KEYS = (
     "payback_year",
     "levelized_cost_usd_per_kg",
 )
-
-_NA_TEXT = {
-    "gap_close_year": "not within the horizon",
-    "budget_exhausted_year": "not within the horizon",
-    "payback_year": "not within the horizon",
-}
-
-
-def format_value(value: float, unit: str, key: str = "") -> str:
-    """Human text for a value in its unit; ``n/a`` for NaN.
-
-    >>> format_value(0.7391, "1"), format_value(2.125e7, "USD/yr"), format_value(2041.0, "year")
-    ('73.9 %', '21.25 MUSD/yr', '2041')
-    >>> format_value(float("nan"), "year", "gap_close_year")
-    'not within the horizon'
-    """
-    if value is None or not math.isfinite(value):
-        return _NA_TEXT.get(key, "n/a")
-    if unit == "year":
-        return f"{value:.0f}"
-    if unit == "1":
-        return f"{value * 100:,.1f} %"
-    if unit == "flag":
-        return "pass" if value == 1 else "FAIL"
-    if unit in ("USD", "USD/yr") and abs(value) >= 1e9:
-        return f"{value / 1e9:,.2f} bn{unit}"
-    if unit in ("USD", "USD/yr") and abs(value) >= 1e6:
-        return f"{value / 1e6:,.2f} M{unit}"
-    if abs(value) >= 100 and not unit.endswith("/kg"):
-        return f"{value:,.0f} {unit}"
-    return f"{value:,.2f} {unit}"
 
 
 def _data_value(value: float) -> str:
