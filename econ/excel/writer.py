@@ -402,7 +402,7 @@ class _Builder:
             ws.write_formula(
                 PERIOD_ROW,
                 c,
-                f"=COLUMNS(${first}{PERIOD_ROW + 1}:{col}{PERIOD_ROW + 1})",
+                f"=COLUMN()-COLUMN(${xl_col_to_name(FIRST_COL - 1)}{PERIOD_ROW + 1})",
                 st.period,
                 i + 1,
             )

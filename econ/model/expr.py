@@ -531,12 +531,12 @@ def to_formula(expr: Expr, ctx: FormulaContext) -> str:
         if isinstance(e, Sum):
             return f"SUM({ctx.row(e.series.name)})"
         if isinstance(e, First):
-            return f"INDEX({ctx.row(e.series.name)},1)"
+            return f"INDEX({ctx.row(e.series.name)},1,1)"
         if isinstance(e, RowMax):
             return f"MAX({ctx.row(e.series.name)})"
         if isinstance(e, Last):
             rng = ctx.row(e.series.name)
-            return f"INDEX({rng},COLUMNS({rng}))"
+            return f"INDEX({rng},1,COLUMNS({rng}))"
         if isinstance(e, SumProduct):
             return f"SUMPRODUCT({ctx.row(e.a.name)},{ctx.row(e.b.name)})"
         if isinstance(e, Irr):
@@ -545,7 +545,7 @@ def to_formula(expr: Expr, ctx: FormulaContext) -> str:
             return f'IFERROR(IRR({ctx.row(e.series.name)},0),"{NOT_AVAILABLE}")'
         if isinstance(e, FirstYearWhere):
             return (
-                f"IFERROR(INDEX({ctx.row('year')},MATCH(1,{ctx.row(e.flag.name)},0)),"
+                f"IFERROR(INDEX({ctx.row('year')},1,MATCH(1,{ctx.row(e.flag.name)},0)),"
                 f'"{NOT_AVAILABLE}")'
             )
         if isinstance(e, Check):
