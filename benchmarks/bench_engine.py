@@ -46,7 +46,7 @@ def run(rows: int) -> dict[str, float]:
         t0 = time.perf_counter()
         results = econ.evaluate(base, overrides)
         best = min(best, time.perf_counter() - t0)
-    assert results.values["net_cash_flow_usd"].shape == (rows, 30)
+    assert results.values["net_cash_flow_usd_per_yr"].shape == (rows, 30)
     return {
         "rows": rows,
         "years": 30,

@@ -36,7 +36,14 @@ import pandas as pd
 from econ.engine import column_name, evaluate
 from econ.errors import InputError
 from econ.model.definition import MODELS
-from econ.report.html import IndexRow, SweepTable, write_index, write_summary
+from econ.report.html import (
+    Column,
+    IndexRow,
+    SweepTable,
+    index_columns,
+    write_index,
+    write_summary,
+)
 from econ.scenario import Scenario, load_scenario
 
 __all__ = [
@@ -153,11 +160,17 @@ def parse_vary(text: str, scenario: Scenario) -> tuple[str, list[float]]:
             None, where, "expected KEY=START:STOP:STEP, e.g. benchmark_cost_usd_per_kg=9:14:1"
         )
     if key not in scenario.model.input_keys:
+        given = {a.given_as: a.key for a in scenario.assumptions.values() if a.given_as}
+        hint = (
+            f" ({key!r} is given in rubles in this scenario: vary {given[key]!r})"
+            if key in given
+            else ""
+        )
         raise InputError(
             None,
             where,
             f"{key!r} is not an input of the {scenario.model.name!r} "
-            f"model (expected one of: {', '.join(scenario.model.input_keys)})",
+            f"model (expected one of: {', '.join(scenario.model.input_keys)}){hint}",
         )
     parts = spec.split(":")
     try:
@@ -428,13 +441,9 @@ def _run_dask(
         client.close()
 
 
-def _labels() -> dict[str, tuple[str, str]]:
-    labels: dict[str, tuple[str, str]] = {}
-    for model in MODELS.values():
-        for item in model.items_with("metric"):
-            unit = {"1": "fraction"}.get(item.unit, item.unit)
-            labels.setdefault(item.key, (item.label, unit))
-    return labels
+def _columns(rows: Sequence[IndexRow]) -> list[Column]:
+    present = {k for r in rows for k in r.metrics}
+    return [c for c in index_columns(list(MODELS.values())) if c.key in present]
 
 
 def _column_names() -> dict[str, str]:
@@ -514,7 +523,12 @@ def _execute(
         lambda p: frame.to_excel(p, index=False, sheet_name="Summary", engine="xlsxwriter"),
     )
     index = write_index(
-        folder / "index.html", done, title=title, labels=_labels(), sweep=sweep, elapsed_s=elapsed
+        folder / "index.html",
+        done,
+        title=title,
+        columns=_columns(done),
+        sweep=sweep,
+        elapsed_s=elapsed,
     )
     report = BatchReport(done, folder, index, csv, xlsx, elapsed, n_workers, sweep, notes)
     if report.failures:
@@ -564,7 +578,7 @@ def run_batch(
 
 
 def _default_metric(scenario: Scenario) -> str:
-    return "npv_usd" if scenario.model.name == "project" else "ref_subsidy_usd_per_yr"
+    return scenario.model.default_metric or scenario.model.items_with("metric")[0].key
 
 
 def run_sweep(
@@ -632,9 +646,20 @@ def run_sweep(
         if len(parsed) == 2:
             n = len(axes[1])
             values = [flat[i * n : (i + 1) * n] for i in range(len(axes[0]))]
-            return SweepTable(metric, item.label, item.unit, keys, axes, values)
+            return SweepTable(
+                metric, item.label, item.unit, keys, axes, values, item.display, item.na_text
+            )
         if len(parsed) == 1:
-            return SweepTable(metric, item.label, item.unit, keys, axes, [[v] for v in flat])
+            return SweepTable(
+                metric,
+                item.label,
+                item.unit,
+                keys,
+                axes,
+                [[v] for v in flat],
+                item.display,
+                item.na_text,
+            )
         return None  # more than 2 keys: the scenario table lists every variant
 
     return _execute(

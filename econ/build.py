@@ -60,7 +60,7 @@ def _fmt_value(value: object) -> str:
 
 def describe_changes(old: Scenario, new: Scenario, old_r: Results, new_r: Results) -> list[str]:
     """Lines naming each edited assumption and the change of each key metric."""
-    from econ.display import format_value
+    from econ.display import format_item
 
     lines = []
     for key, a in new.assumptions.items():
@@ -81,7 +81,7 @@ def describe_changes(old: Scenario, new: Scenario, old_r: Results, new_r: Result
     for item in new.model.items_with("metric"):
         x, y = old_s[item.key], new_s[item.key]
         if not (x == y or (x != x and y != y)):  # NaN-aware inequality
-            old_text, new_text = (format_value(v, item.unit, item.key) for v in (x, y))
+            old_text, new_text = (format_item(v, item) for v in (x, y))
             lines.append(f"  {item.label}: {old_text} -> {new_text}")
     return lines
 

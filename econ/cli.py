@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from econ import __version__
-from econ.display import format_value
+from econ.display import format_item
 from econ.engine import Results, evaluate
 from econ.errors import InputError
 from econ.scenario import Scenario, load_scenario
@@ -29,10 +29,7 @@ def format_metrics(scenario: Scenario, results: Results) -> str:
         f"{scenario.title}  ({scenario.name}, {scenario.model.name} model, "
         f"{scenario.start_year}-{scenario.start_year + scenario.horizon_yr - 1})"
     ]
-    rows = [
-        (i.label, format_value(values[i.key], i.unit, i.key))
-        for i in scenario.model.items_with("metric")
-    ]
+    rows = [(i.label, format_item(values[i.key], i)) for i in scenario.model.items_with("metric")]
     master = values["master_check"]
     rows.append(("Checks", "all pass" if master == 1 else "FAILED (see the Checks sheet)"))
     width = max(len(label) for label, _ in rows)
@@ -42,6 +39,7 @@ def format_metrics(scenario: Scenario, results: Results) -> str:
         f"  {'Assumptions':<{width}}  {cited} cited, "
         f"{len(scenario.assumptions) - cited} illustrative"
     )
+    lines += [f"  warning: {w}" for w in scenario.warnings]
     return "\n".join(lines)
 
 

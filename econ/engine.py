@@ -15,9 +15,10 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from econ.errors import InputError
-from econ.model.definition import InputSpec, LineItem, Model
 from econ.model.evaluate import evaluate_model
-from econ.scenario import Scenario
+from econ.model.schema import LineItem, Model
+from econ.model.validate import input_problems
+from econ.scenario import Scenario, _unknown_override
 
 __all__ = ["Results", "column_name", "evaluate", "evaluate_many", "scenario_arrays"]
 
@@ -26,7 +27,7 @@ Array = NDArray[np.float64]
 
 def column_name(item: LineItem) -> str:
     """``"Competitiveness gap [USD/kg]"``: the label with its unit."""
-    unit = {"1": "fraction", "flag": "0/1"}.get(item.unit, item.unit)
+    unit = {"flag": "0/1", "percent": "fraction"}.get(item.display, item.unit)
     return f"{item.label} [{unit}]"
 
 
@@ -89,8 +90,8 @@ def scenario_arrays(scenarios: Sequence[Scenario]) -> dict[str, Array]:
     ``(S, 1)`` per input, or ``(S, Y)`` where any scenario gives a series."""
     first = scenarios[0]
     for sc in scenarios[1:]:
-        if (sc.model.name, sc.start_year, sc.horizon_yr) != (
-            first.model.name,
+        if (sc.model.input_keys, sc.start_year, sc.horizon_yr) != (
+            first.model.input_keys,
             first.start_year,
             first.horizon_yr,
         ):
@@ -129,34 +130,21 @@ def evaluate(scenario: Scenario, overrides: Mapping[str, ArrayLike] | None = Non
     size = 1
     for key, value in (overrides or {}).items():
         if key not in arrays:
-            raise InputError(
-                scenario.path,
-                key,
-                f"unknown assumption {key!r} for the {scenario.model.name!r} model",
-            )
+            raise InputError(scenario.path, key, _unknown_override(scenario, key))
         arr = np.asarray(value, dtype=np.float64)
-        spec = scenario.model.input(key)
-        ok = np.isfinite(arr) & _admits(spec, arr)
-        if spec.year:
-            ok &= (arr >= scenario.start_year) & (arr < scenario.start_year + scenario.horizon_yr)
-        if not ok.all():
-            bad = float(arr[~ok].flat[0])
-            last = scenario.start_year + scenario.horizon_yr - 1
-            raise InputError(scenario.path, key, spec.problem(bad, scenario.start_year, last) or "")
         arrays[key] = arr
         size = max(size, arr.shape[0] if arr.ndim else 1)
+    if overrides:
+        problems = input_problems(
+            scenario.model, arrays, scenario.start_year, scenario.horizon_yr, keys=set(overrides)
+        )
+        errors = [p for p in problems if p.severity == "error"]
+        if errors:
+            where = errors[0].key if size == 1 else f"{errors[0].key}[{errors[0].scenario}]"
+            raise InputError(scenario.path, where, errors[0].message)
     values = evaluate_model(scenario.model, arrays, scenario.start_year, scenario.horizon_yr)
     names = (scenario.name,) if size == 1 else tuple(f"{scenario.name}#{i}" for i in range(size))
     return Results(scenario.model, names, tuple(scenario.years), values)
-
-
-def _admits(spec: InputSpec, arr: Array) -> NDArray[np.bool_]:
-    ok = np.ones(arr.shape, dtype=bool)
-    if spec.minimum is not None:
-        ok &= arr > spec.minimum if spec.min_open else arr >= spec.minimum
-    if spec.maximum is not None:
-        ok &= arr < spec.maximum if spec.max_open else arr <= spec.maximum
-    return ok
 
 
 def evaluate_many(scenarios: Sequence[Scenario]) -> Results:
@@ -164,6 +152,8 @@ def evaluate_many(scenarios: Sequence[Scenario]) -> Results:
     if not scenarios:
         raise ValueError("no scenarios to evaluate")
     first = scenarios[0]
+    if any(s.model != first.model for s in scenarios[1:]):
+        raise ValueError("scenarios evaluated together must share their model (and currencies)")
     values = evaluate_model(
         first.model, scenario_arrays(scenarios), first.start_year, first.horizon_yr
     )

@@ -25,9 +25,14 @@ A scenario file names a model, a timeline and one entry per model input::
 
 ``value`` is a number or a list with one number per timeline year (where the
 model allows a series). ``unit`` may be any unit of the right dimension
-(``"kt/yr"``, ``"%"``, ``"bn RUB"``); values are stored in the model's
-canonical unit, and RUB becomes USD only through the scenario's own
-``fx_rub_per_usd``. Everything else is an error that names the file and key.
+(``"kt/yr"``, ``"%"``); values are stored in the model's canonical unit. A
+money input may be given in rubles (``"bn RUB"``, ``"RUB/kg"``): it then stays
+in rubles (``capex_usd`` given in RUB becomes the input ``capex_rub``) and
+its USD value is a line item over ``fx_rub_per_usd``, so editing or sweeping
+the exchange rate re-converts it. An input the model documents a default for
+may be left out. Every value is checked by the model's one validation
+(:func:`econ.model.validate.input_problems`: domains and cross-field rules);
+anything wrong is an error that names the file and key.
 """
 
 from __future__ import annotations
@@ -42,8 +47,12 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+import numpy as np
+
 from econ.errors import InputError
-from econ.model.definition import MODELS, InputSpec, Model
+from econ.model.definition import MODELS
+from econ.model.schema import InputSpec, LineItem, Model
+from econ.model.validate import input_problems
 from econ.units import UnitError, convert
 
 __all__ = ["Assumption", "Scenario", "Source", "load_scenario", "parse_scenario", "to_toml"]
@@ -97,7 +106,18 @@ class Source:
 
 @dataclass(frozen=True)
 class Assumption:
-    """One input of a scenario, in the model's canonical unit."""
+    """One input of a scenario, in the model's canonical unit.
+
+    Attributes:
+        key: the model input it sets (``capex_rub`` for a capex given in rubles).
+        value: one number, or one per timeline year.
+        unit: canonical unit of ``key``.
+        source: citation or illustrative assumption.
+        low, high: the range used by sensitivities (optional).
+        note: free text.
+        given_as: the key in the scenario file (``capex_usd``), when it differs.
+        default: the value is the model's documented default (not in the file).
+    """
 
     key: str
     value: Value
@@ -106,6 +126,13 @@ class Assumption:
     low: float | None = None
     high: float | None = None
     note: str = ""
+    given_as: str = ""
+    default: bool = False
+
+    @property
+    def file_key(self) -> str:
+        """The key of this assumption in a scenario file."""
+        return self.given_as or self.key
 
     @property
     def per_year(self) -> bool:
@@ -124,6 +151,7 @@ class Scenario:
     horizon_yr: int
     assumptions: Mapping[str, Assumption]
     path: Path | None = field(default=None, compare=False)
+    warnings: tuple[str, ...] = field(default=(), compare=False)
 
     @property
     def years(self) -> range:
@@ -142,19 +170,20 @@ class Scenario:
         new = dict(self.assumptions)
         for key, value in values.items():
             if key not in new:
-                raise InputError(self.path, key, f"unknown assumption {key!r}")
+                raise InputError(self.path, key, _unknown_override(self, key))
             new[key] = replace(new[key], value=value)
         scenario = replace(self, assumptions=MappingProxyType(new))
-        for key in values:
-            _check_domain(
-                scenario,
-                self.model.input(key),
-                new[key].value,
-                self.path,
-                f"assumptions.{key}",
-                own_bounds=False,
-            )
+        _validate(scenario, self.path, own_bounds=False, keys=set(values))
         return scenario
+
+
+def _unknown_override(scenario: Scenario, key: str) -> str:
+    given = {a.given_as: a.key for a in scenario.assumptions.values() if a.given_as}
+    if key in given:
+        return (
+            f"{key!r} is given in rubles in this scenario: use {given[key]!r} (its value in rubles)"
+        )
+    return f"unknown assumption {key!r} for the {scenario.model.name!r} model"
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -254,22 +283,26 @@ def parse_scenario(data: Mapping[str, Any], path: str | Path | None = None) -> S
                 f"unknown assumption for the {model.name!r} model "
                 f"(expected one of: {', '.join(model.input_keys)})",
             )
-    for key in model.input_keys:
-        if key not in raw:
+    parsed: dict[str, Assumption] = {}
+    for spec in model.inputs:
+        if spec.key in raw:
+            parsed[spec.key] = _parse_assumption(spec, raw[spec.key], file, horizon)
+        elif spec.default is not None:
+            parsed[spec.key] = Assumption(
+                spec.key,
+                spec.default,
+                spec.unit,
+                Source(reason=f"documented default: {spec.default_reason}"),
+                default=True,
+            )
+        else:
             raise InputError(
                 file,
-                f"assumptions.{key}",
-                f"missing: the {model.name!r} model needs it "
-                f"({model.input(key).label}, in {model.input(key).unit})",
+                f"assumptions.{spec.key}",
+                f"missing: the {model.name!r} model needs it ({spec.label}, in {spec.unit})",
             )
-    # The exchange rate first: other values may be given in RUB.
-    order = sorted(model.input_keys, key=lambda k: k != "fx_rub_per_usd")
-    parsed: dict[str, Assumption] = {}
-    for key in order:
-        fx = parsed["fx_rub_per_usd"].value if "fx_rub_per_usd" in parsed else None
-        parsed[key] = _parse_assumption(
-            model.input(key), raw[key], file, horizon, fx if isinstance(fx, float) else None
-        )
+    in_rubles = tuple(sorted(a.given_as for a in parsed.values() if a.given_as))
+    model = denominated(model, in_rubles)
     scenario = Scenario(
         name,
         title,
@@ -277,12 +310,61 @@ def parse_scenario(data: Mapping[str, Any], path: str | Path | None = None) -> S
         model,
         start,
         horizon,
-        MappingProxyType({k: parsed[k] for k in model.input_keys}),
+        MappingProxyType({a.key: a for a in parsed.values()}),
         file,
     )
-    for key in model.input_keys:
-        _check_domain(scenario, model.input(key), parsed[key].value, file, f"assumptions.{key}")
-    return scenario
+    warnings = _validate(scenario, file)
+    return replace(scenario, warnings=warnings) if warnings else scenario
+
+
+_DENOMINATED: dict[tuple[int, tuple[str, ...]], Model] = {}
+
+
+def denominated(model: Model, in_rubles: tuple[str, ...]) -> Model:
+    """``model`` with the money inputs ``in_rubles`` given in rubles: each
+    becomes a ruble input (``capex_rub``) and a line item of its old name
+    converting it at ``fx_rub_per_usd`` (cached: models are immutable)."""
+    if not in_rubles:
+        return model
+    cache_key = (id(model), in_rubles)
+    if cache_key not in _DENOMINATED:
+        replaced = {key: rubles_variant(model.input(key)) for key in in_rubles}
+        _DENOMINATED[cache_key] = model.with_inputs(replaced)
+    return _DENOMINATED[cache_key]
+
+
+def rubles_variant(spec: InputSpec) -> tuple[InputSpec, LineItem]:
+    """The ruble input and the conversion line item for a USD input.
+
+    >>> from econ.model.definition import PROJECT
+    >>> rub, item = rubles_variant(PROJECT.input("capex_usd"))
+    >>> rub.key, rub.unit, str(item.expr)
+    ('capex_rub', 'RUB', 'capex_rub/fx_rub_per_usd')
+    """
+    from econ.model.expr import Ref
+
+    key = spec.key.replace("_usd", "_rub", 1)
+    unit = spec.unit.replace("USD", "RUB", 1)
+    rub = replace(
+        spec,
+        key=key,
+        label=f"{spec.label} (in rubles)",
+        unit=unit,
+        doc=f"{spec.doc} Given in rubles; its USD value is {spec.key} = {key} / fx_rub_per_usd.",
+        minimum=spec.minimum if spec.minimum in (None, 0) else None,
+        maximum=spec.maximum if spec.maximum in (None, 0) else None,
+    )
+    item = LineItem(
+        spec.key,
+        spec.label,
+        spec.unit,
+        Ref(key) / Ref("fx_rub_per_usd"),
+        f"{spec.doc} Converted from rubles at the scenario's exchange rate.",
+        "series" if spec.per_year else "scalar",
+        section="Currency conversion",
+        display=spec.display,
+    )
+    return rub, item
 
 
 def _parse_source(raw: Any, file: Path | None, where: str) -> Source:
@@ -329,9 +411,7 @@ def _number(raw: Any, file: Path | None, where: str) -> float:
     return value
 
 
-def _parse_assumption(
-    spec: InputSpec, raw: Any, file: Path | None, horizon: int, fx: float | None
-) -> Assumption:
+def _parse_assumption(spec: InputSpec, raw: Any, file: Path | None, horizon: int) -> Assumption:
     where = f"assumptions.{spec.key}"
     if not isinstance(raw, dict):
         raise InputError(
@@ -343,6 +423,11 @@ def _parse_assumption(
     if "value" not in raw:
         raise InputError(file, f"{where}.value", "missing (expected a number)")
 
+    target = spec
+    if spec.currency and "RUB" in unit.upper():
+        # Given in rubles: it stays in rubles (converted by a line item).
+        target = rubles_variant(spec)[0]
+
     def conv(x: float, at: str) -> float:
         if spec.year:
             if unit != "year":
@@ -351,7 +436,7 @@ def _parse_assumption(
                 )
             return x
         try:
-            return convert(x, unit, spec.unit, rub_per_usd=fx)
+            return convert(x, unit, target.unit)
         except UnitError as exc:
             raise InputError(file, f"{where}.unit", str(exc)) from None
 
@@ -393,33 +478,41 @@ def _parse_assumption(
     note = raw.get("note", "")
     if not isinstance(note, str):
         raise InputError(file, f"{where}.note", f"expected text, found {_type_name(note)}")
-    return Assumption(spec.key, value, spec.unit, source, low, high, note)
+    given_as = spec.key if target is not spec else ""
+    return Assumption(target.key, value, target.unit, source, low, high, note, given_as)
 
 
-def _check_domain(
+def _validate(
     scenario: Scenario,
-    spec: InputSpec,
-    value: Value,
     file: Path | None,
-    where: str,
     *,
     own_bounds: bool = True,
-) -> None:
-    values = value if isinstance(value, tuple) else (value,)
-    last = scenario.start_year + scenario.horizon_yr - 1
-    for i, x in enumerate(values):
-        at = where if len(values) == 1 else f"{where}.value[{i}]"
-        problem = spec.problem(x, scenario.start_year, last)
-        if problem:
-            raise InputError(file, at, problem)
-    a = scenario.assumptions[spec.key]
-    for x in values if own_bounds else ():
-        if (a.low is not None and x < a.low) or (a.high is not None and x > a.high):
-            raise InputError(
-                file,
-                where,
-                f"'{spec.key}' value {x:g} lies outside its own bounds [{_g(a.low)}, {_g(a.high)}]",
-            )
+    keys: set[str] | None = None,
+) -> tuple[str, ...]:
+    """Run the model's one validation on the scenario's values; raise the
+    first error (naming the file key) and return the warnings."""
+    values = {k: np.asarray(a.value, dtype=np.float64) for k, a in scenario.assumptions.items()}
+    values = {k: v.reshape(1, -1) for k, v in values.items()}
+    problems = input_problems(
+        scenario.model, values, scenario.start_year, scenario.horizon_yr, keys=keys
+    )
+    for p in problems:
+        if p.severity == "error":
+            a = scenario.assumptions.get(p.key)
+            where = f"assumptions.{a.file_key if a else p.key}"
+            if a is not None and a.per_year and p.year is not None:
+                where += f".value[{p.year}]"
+            raise InputError(file, where, p.message)
+    for a in scenario.assumptions.values() if own_bounds else ():
+        for x in a.value if isinstance(a.value, tuple) else (a.value,):
+            if (a.low is not None and x < a.low) or (a.high is not None and x > a.high):
+                raise InputError(
+                    file,
+                    f"assumptions.{a.file_key}",
+                    f"'{a.key}' value {x:g} lies outside its own bounds "
+                    f"[{_g(a.low)}, {_g(a.high)}]",
+                )
+    return tuple(p.message for p in problems if p.severity == "warning")
 
 
 def _g(x: float | None) -> str:
@@ -449,14 +542,19 @@ def to_toml(scenario: Scenario) -> str:
         f"start_year = {scenario.start_year}",
         f"horizon_yr = {scenario.horizon_yr}",
     ]
-    for key, a in scenario.assumptions.items():
+    for a in scenario.assumptions.values():
         value = (
             "[" + ", ".join(_toml_num(v) for v in a.value) + "]"
             if isinstance(a.value, tuple)
             else _toml_num(a.value)
         )
         source = ", ".join(f"{k} = {_toml_str(v)}" for k, v in a.source.to_toml_table().items())
-        lines += ["", f"[assumptions.{key}]", f"value = {value}", f"unit = {_toml_str(a.unit)}"]
+        lines += [
+            "",
+            f"[assumptions.{a.file_key}]",
+            f"value = {value}",
+            f"unit = {_toml_str(a.unit)}",
+        ]
         lines += [
             f"{b} = {_toml_num(v)}" for b, v in (("low", a.low), ("high", a.high)) if v is not None
         ]

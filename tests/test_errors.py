@@ -116,9 +116,31 @@ def test_units_are_converted_on_load(tmp_path: Path) -> None:
     assert econ.evaluate(sc).metric("ref_subsidy_usd_per_yr")[0] == pytest.approx(21.25e6)
 
 
-def test_rub_becomes_usd_only_through_the_scenarios_exchange_rate() -> None:
+def test_rub_becomes_usd_only_through_the_scenarios_exchange_rate(tmp_path: Path) -> None:
+    """A capex given in rubles stays in rubles; its USD value is a line item
+    over the exchange rate, so varying the rate re-converts it. Expected
+    values: the same rates written into the scenario file (issue 9 measured
+    -1.16 bn, -669 M and -425 M USD)."""
     import econ
+    from econ.scenario import to_toml
 
-    sc = econ.load_scenario(SEEDS / "polar_lithium.toml")
-    # capex is written as 120 bn RUB; the scenario's rate is 80.65 RUB/USD
-    assert sc.value("capex_usd") == pytest.approx(120e9 / sc.value("fx_rub_per_usd"))
+    path = SEEDS / "polar_lithium.toml"
+    sc = econ.load_scenario(path)
+    assert sc.value("capex_rub") == 120e9
+    assert sc.assumptions["capex_rub"].given_as == "capex_usd"
+    r = econ.evaluate(sc)
+    assert r.scalars()["capex_usd"] == pytest.approx(120e9 / sc.value("fx_rub_per_usd"))
+    swept = econ.evaluate(sc, {"fx_rub_per_usd": [60.0, 90.0, 120.0]}).metric("npv_usd")
+    text = path.read_text(encoding="utf-8")
+    for rate, npv in zip((60, 90, 120), swept, strict=True):
+        edited = tmp_path / f"fx{rate}.toml"
+        fx_text = text.replace("value = 80.65", f"value = {rate}").replace("low = 70", "low = 50")
+        edited.write_text(fx_text.replace("high = 110", "high = 130"), encoding="utf-8")
+        expected = econ.evaluate(econ.load_scenario(edited)).metric("npv_usd")[0]
+        assert npv == pytest.approx(expected, rel=1e-12)
+    assert [round(x / 1e6) for x in swept] == [-1158, -669, -425]
+    # export keeps the ruble value and unit
+    exported = to_toml(sc)
+    assert '[assumptions.capex_usd]\nvalue = 120000000000\nunit = "RUB"' in exported
+    with pytest.raises(econ.InputError, match="given in rubles in this scenario: use 'capex_rub'"):
+        econ.evaluate(sc, {"capex_usd": 1e9})

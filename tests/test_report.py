@@ -151,7 +151,11 @@ def test_nice_ticks_cover_range() -> None:
 def test_format_value() -> None:
     assert format_value(math.nan, "USD") == "n/a"
     assert format_value(1.5e9, "USD") == "1.50 bnUSD"
-    assert format_value(0.25, "1") == "25.0 %"
+    assert format_value(0.25, "1", "percent") == "25.0 %"  # display is model metadata
+    assert format_value(0.25, "1") == "0.25"  # a plain factor is not a percentage
+    assert format_value(math.nan, "year", na_text="not within the horizon") == (
+        "not within the horizon"
+    )
 
 
 def test_committed_summaries_are_fresh(tmp_path: Path) -> None:

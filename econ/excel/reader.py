@@ -280,15 +280,18 @@ def read_workbook(path: str | Path) -> EditedWorkbook:
         raise InputError(path, META_SHEET, f"the embedded scenario is damaged ({exc})") from None
     data = tomllib.loads(meta["scenario_toml"])
     for key, value, low, high in _iter_inputs(path, wb, meta, original):
-        entry = data["assumptions"][key]
-        entry["value"] = list(value) if isinstance(value, tuple) else value
+        a = original.assumptions[key]
+        entry = data["assumptions"][a.file_key]
+        entry["value"] = _unchanged(value, a.value)
         entry["unit"] = original.model.input(key).unit
+        low, high = _unchanged(low, a.low), _unchanged(high, a.high)
         for name, bound in (("low", low), ("high", high)):
             if bound is None:
                 entry.pop(name, None)
             else:
                 entry[name] = bound
     cells = {k: meta[f"input.{k}"] for k in original.model.input_keys}
+    cells |= {a.file_key: cells[k] for k, a in original.assumptions.items() if a.given_as}
     try:
         edited = parse_scenario(data, path)
     except InputError as exc:
@@ -300,6 +303,24 @@ def read_workbook(path: str | Path) -> EditedWorkbook:
             message = f"assumption '{key}': {message}"
         raise InputError(path, where and where.replace("$", ""), message) from None
     return EditedWorkbook(original, edited, tuple(_unsupported_edits(path, wb)))
+
+
+def _stored(x: float) -> float:
+    """The number a workbook stores for ``x``: XlsxWriter writes 16 significant
+    digits (``%.16G``), so a 17-digit float reads back 1 ulp away."""
+    return float(f"{x:.16G}")
+
+
+def _unchanged(read: Any, original: Any) -> Any:
+    """The original full-precision value where the cell still holds what econ
+    wrote (an unedited cell is not an edit); otherwise the value read."""
+    if isinstance(read, tuple) and isinstance(original, tuple) and len(read) == len(original):
+        return [_unchanged(r, o) for r, o in zip(read, original, strict=True)]
+    if isinstance(read, tuple):
+        return list(read)
+    if isinstance(read, float) and isinstance(original, float) and read == _stored(original):
+        return original
+    return read
 
 
 def _unsupported_edits(path: Path, wb: Any) -> Iterator[str]:

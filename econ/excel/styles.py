@@ -19,6 +19,8 @@ _FORMATS = {
     "USD": '$#,##0.0,,"M"',
     "USD/yr": '$#,##0.0,,"M/yr"',
     "RUB": '#,##0.0,,,"bn RUB"',
+    "RUB/kg": '#,##0.00" RUB/kg"',
+    "RUB/yr": '#,##0.0,,,"bn RUB/yr"',
     "RUB/USD": '0.00" RUB/USD"',
     "t": '#,##0" t"',
     "t/yr": '#,##0" t/yr"',
@@ -30,29 +32,29 @@ _FORMATS = {
     "flag": "0",
 }
 
-_PERCENT_HINTS = ("rate", "pct", "irr", "utilisation")
 
-
-def number_format(unit: str, key: str = "") -> str:
+def number_format(unit: str, display: str = "auto") -> str:
     """The Excel number format for a value in ``unit``.
 
     Args:
         unit: the canonical unit of the model definition.
-        key: the item's key; a fraction (unit ``"1"``) shows as a percentage
-            when the key names a rate, share or return.
+        display: the item's display metadata (``percent``, ``factor``,
+            ``flag`` or ``auto``), declared on the model.
 
     Returns:
         An Excel number format code.
 
     >>> number_format("USD/kg")
     '$#,##0.00"/kg"'
-    >>> number_format("1", "discount_rate"), number_format("1", "discount_factor")
-    ('0.0%', '0.0000')
+    >>> number_format("1", "percent"), number_format("1", "factor"), number_format("1", "flag")
+    ('0.0%', '0.0000', '0')
     """
+    if display == "percent":
+        return "0.0%"
+    if display == "flag":
+        return "0"
     if unit == "1":
-        if key == "check_tolerance":
-            return "0.0E+00"
-        return "0.0%" if any(h in key for h in _PERCENT_HINTS) else "0.0000"
+        return "0.0000"
     return _FORMATS.get(unit, "#,##0.00")
 
 
@@ -61,7 +63,7 @@ class Styles:
 
     def __init__(self, workbook: Workbook) -> None:
         self._wb = workbook
-        self._cache: dict[tuple[str, bool], Format] = {}
+        self._cache: dict[tuple[str, bool, bool], Format] = {}
         self.title = workbook.add_format({"bold": True, "font_size": 14})
         self.subtitle = workbook.add_format({"italic": True, "font_color": "#555555"})
         self.header = workbook.add_format(
@@ -76,13 +78,18 @@ class Styles:
         self.check_ok = workbook.add_format({"bg_color": "#C6EFCE", "font_color": "#006100"})
         self.check_bad = workbook.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006"})
 
-    def value(self, unit: str, key: str = "", *, is_input: bool = False) -> Format:
-        """The format of a value in ``unit`` (input-styled when ``is_input``)."""
-        code = number_format(unit, key)
-        cache_key = (code, is_input)
+    def value(
+        self, unit: str, display: str = "auto", *, is_input: bool = False, is_engine: bool = False
+    ) -> Format:
+        """The format of a value in ``unit`` (input-styled when ``is_input``;
+        an engine-held solved value, italic on grey, when ``is_engine``)."""
+        code = number_format(unit, display)
+        cache_key = (code, is_input, is_engine)
         fmt = self._cache.get(cache_key)
         if fmt is None:
             props: dict[str, Any] = {"num_format": code}
+            if is_engine:
+                props.update(italic=True, bg_color="#EDEDED")
             if is_input:
                 props.update(
                     font_color="#0000FF", bg_color="#FFFFCC", border=1, border_color="#BFBFBF"

@@ -38,8 +38,9 @@ from xlsxwriter.worksheet import Worksheet
 import econ
 from econ.engine import Results
 from econ.excel.styles import Styles, number_format
-from econ.model.definition import InputSpec, LineItem
-from econ.model.expr import NOT_AVAILABLE, FormulaContext, Ref, to_formula
+from econ.model.excel_backend import NOT_AVAILABLE_VALUE, FormulaContext, to_formula
+from econ.model.expr import Ref
+from econ.model.schema import InputSpec, LineItem
 from econ.scenario import Scenario, to_toml
 
 __all__ = [
@@ -141,7 +142,9 @@ class Layout:
 
 
 def _cached(x: float) -> float | str:
-    return NOT_AVAILABLE if math.isnan(x) else float(x)
+    """The cached result of a formula cell: the engine's value, or the
+    spreadsheet's own "not available" error where the engine has NaN."""
+    return NOT_AVAILABLE_VALUE if math.isnan(x) else float(x)
 
 
 def _scalar(results: Results, key: str) -> float | str:
@@ -166,7 +169,7 @@ def _bounds(spec: InputSpec, scenario: Scenario) -> tuple[float | None, float | 
 
 def _validation(spec: InputSpec, scenario: Scenario) -> dict[str, object]:
     lo, hi, lo_open, hi_open = _bounds(spec, scenario)
-    kind = "integer" if spec.year else "decimal"
+    kind = "integer" if spec.kind in ("year", "whole") else "decimal"
     options: dict[str, object]
     if lo is not None and hi is not None:
         options = {"validate": kind, "criteria": "between", "minimum": lo, "maximum": hi}
@@ -181,6 +184,8 @@ def _validation(spec: InputSpec, scenario: Scenario) -> dict[str, object]:
         options = {"validate": "any"}
         bounds = "any number"
     unit = "" if spec.unit in ("1", "year") else f" {spec.unit}"
+    if spec.kind == "whole":
+        bounds = f"a whole number {bounds}"
     message = f"{spec.doc} Allowed: {bounds}{unit}."
     options.update(
         input_title=spec.label[:32],
@@ -282,7 +287,9 @@ class _Builder:
             self.text(ws, r, 1, value, st.wrap)
             r += 1
         self.text(ws, r, 0, "All checks pass", st.bold)
-        ws.write_formula(r, 1, "=master_check", st.value("flag"), _scalar(self.res, "master_check"))
+        ws.write_formula(
+            r, 1, "=master_check", st.value("1", "flag"), _scalar(self.res, "master_check")
+        )
         r += 2
         self.text(ws, r, 0, "Cited sources", st.bold)
         r += 1
@@ -334,7 +341,7 @@ class _Builder:
             a = sc.assumptions[spec.key]
             self.text(ws, r, 0, spec.key, st.key)
             self.text(ws, r, 1, spec.label)
-            fmt = st.value(spec.unit, spec.key, is_input=True)
+            fmt = st.value(spec.unit, spec.display, is_input=True)
             if isinstance(a.value, tuple):
                 self.text(ws, r, 2, "per year \u2192")
                 for i, v in enumerate(a.value):
@@ -353,7 +360,7 @@ class _Builder:
             self.text(ws, r, 3, spec.unit)
             for c, bound in ((4, a.low), (5, a.high)):
                 if bound is not None:
-                    ws.write_number(r, c, bound, st.value(spec.unit, spec.key))
+                    ws.write_number(r, c, bound, st.value(spec.unit, spec.display))
             self.text(ws, r, 6, "cited" if a.source.cited else "assumption")
             self.text(ws, r, 7, a.source.text())
             if a.note:
@@ -367,7 +374,7 @@ class _Builder:
         for const in self.model.constants:
             self.text(ws, r, 0, const.key, st.key)
             self.text(ws, r, 1, const.label)
-            ws.write_number(r, 2, const.value, st.value(const.unit, const.key))
+            ws.write_number(r, 2, const.value, st.value(const.unit, const.display))
             self.text(ws, r, 3, const.unit)
             cell = xl_rowcol_to_cell(r, 2, row_abs=True, col_abs=True)
             _safe_define(self.wb, const.key, f"Assumptions!{cell}")
@@ -416,13 +423,26 @@ class _Builder:
         r = PERIOD_ROW + 2
         self.headers(ws, r, ["Line item", "Unit", "Key", "Value"])
         r += 1
+        section = None
+        layout_rows: list[tuple[int, LineItem | str]] = []
         for item in series:  # rows first: formulas may refer to rows further down
+            if item.section != section:
+                section = item.section
+                if section:
+                    layout_rows.append((r, section))
+                    r += 1
             lay.model_rows[item.key] = r
+            layout_rows.append((r, item))
             r += 1
+        # Inputs that charts draw get a row here, so every chart reads Model rows.
         chart_rows: dict[str, int] = {}
-        echo = "benchmark_cost_usd_per_kg"
-        if echo in self.model.input_keys:
-            chart_rows[echo] = r
+        charted = [s.key for chart in self.model.charts for s in chart.series]
+        echo = [k for k in dict.fromkeys(charted) if k in self.model.input_keys]
+        if echo:
+            layout_rows.append((r, "Inputs drawn by the charts"))
+            r += 1
+        for key in echo:
+            chart_rows[key] = r
             r += 1
         scalar_start = r + 1
         for k, item in enumerate(scalars):
@@ -432,10 +452,13 @@ class _Builder:
                 item.key,
                 f"Model!{xl_rowcol_to_cell(row, _VALUE_COL, row_abs=True, col_abs=True)}",
             )
-        for item in series:
-            row = lay.model_rows[item.key]
+        for row, entry in layout_rows:
+            if isinstance(entry, str):
+                self.text(ws, row, 0, entry, st.bold)
+                continue
+            item = entry
             self._label(ws, row, item)
-            fmt = st.value(item.unit, item.key)
+            fmt = st.value(item.unit, item.display)
             formula = lay.row_formula(item)
             values = res.row(item.key)
             for i in range(lay.n_years):
@@ -444,12 +467,12 @@ class _Builder:
             _safe_define(self.wb, item.key, f"Model!${first}${row + 1}:${last}${row + 1}")
         for key, row in chart_rows.items():
             spec = self.model.input(key)
-            self.text(ws, row, 0, f"{spec.label} (input, shown for the charts)")
+            self.text(ws, row, 0, spec.label)
             self.text(ws, row, 1, spec.unit)
             self.text(ws, row, 2, f"{key} (input)", st.key)
-            fmt = st.value(spec.unit, key)
+            fmt = st.value(spec.unit, spec.display)
             values = res.row(key)
-            ctx_item = LineItem(key, spec.label, spec.unit, Ref(key), "series")
+            ctx_item = LineItem(key, spec.label, spec.unit, Ref(key), spec.doc)
             formula = lay.row_formula(ctx_item)
             for i in range(lay.n_years):
                 c = FIRST_COL + i
@@ -465,7 +488,7 @@ class _Builder:
                     row,
                     _VALUE_COL,
                     "=" + to_formula(item.expr, ctx),
-                    st.value(item.unit, item.key),
+                    st.value(item.unit, item.display),
                     _scalar(res, item.key),
                 )
         ws.freeze_panes(PERIOD_ROW + 1, FIRST_COL)
@@ -495,13 +518,30 @@ class _Builder:
         r = 4
         for item in items:
             self._label(ws, r, item)
-            ws.write_formula(
-                r,
-                _VALUE_COL,
-                "=" + to_formula(item.expr, ctx),
-                st.value(item.unit, item.key),
-                _scalar(self.res, item.key),
-            )
+            if item.solved:
+                # No formula of the inputs: the engine's value, marked, and proven
+                # (or shown stale after an edit) by its live plug-back check.
+                value = _scalar(self.res, item.key)
+                fmt = st.value(item.unit, item.display, is_engine=True)
+                if isinstance(value, str):
+                    ws.write_formula(r, _VALUE_COL, "=NA()", fmt, value)
+                else:
+                    ws.write_number(r, _VALUE_COL, value, fmt)
+                self.text(
+                    ws,
+                    r,
+                    _VALUE_COL + 1,
+                    "solved by econ: if its plug-back check fails after an edit, re-run econ build",
+                    st.subtitle,
+                )
+            else:
+                ws.write_formula(
+                    r,
+                    _VALUE_COL,
+                    "=" + to_formula(item.expr, ctx),
+                    st.value(item.unit, item.display),
+                    _scalar(self.res, item.key),
+                )
             _safe_define(
                 self.wb,
                 item.key,
@@ -533,27 +573,13 @@ class _Builder:
         anchor = 2
         specs: list[tuple[str, str, list[tuple[str, str]], str]] = [
             (
-                "Domestic unit cost vs benchmark",
-                "line",
-                [("unit_cost_usd_per_kg", "line"), ("benchmark_cost_usd_per_kg", "line")],
-                number_format("USD/kg"),
-            ),
-            (
-                "Subsidy per year vs budget remaining",
-                "column",
-                [("subsidy_usd_per_yr", "column"), ("budget_remaining_usd", "line")],
-                number_format("USD"),
-            ),
-        ]
-        if "net_cash_flow_usd" in rows:
-            specs.append(
-                (
-                    "Project cash flow",
-                    "column",
-                    [("net_cash_flow_usd", "column"), ("cumulative_cash_flow_usd", "line")],
-                    number_format("USD"),
-                )
+                chart.title,
+                "column" if chart.series[0].kind == "bar" else "line",
+                [(x.key, "column" if x.kind == "bar" else "line") for x in chart.series],
+                number_format(chart.unit),
             )
+            for chart in self.model.charts
+        ]
         for title, _kind, series, num_fmt in specs:
             present = [(k, t) for k, t in series if k in rows]
             if not present:

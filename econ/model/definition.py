@@ -1,12 +1,5 @@
 """The line items of econ's cost models, each defined once.
 
-A :class:`Model` is a list of :class:`InputSpec` (what a scenario must give,
-with its canonical unit and allowed domain), :class:`Constant` (named fixed
-numbers such as 1,000 kg per tonne) and :class:`LineItem` (a named
-expression). The numpy evaluator (:mod:`econ.model.evaluate`) and the Excel
-writer (:mod:`econ.excel`) both read these objects; nothing here knows about
-either.
-
 Two models exist:
 
 * ``national``: a country's consumption bought from domestic producers that
@@ -14,7 +7,18 @@ Two models exist:
   the subsidy that closes it, how long a budget lasts, learning by doing.
 * ``project``: the same questions for one plant, plus its cash flow (capex,
   ramp-up, opex, revenue at the benchmark price, subsidy, tax, depreciation)
-  and NPV, IRR, payback, levelized cost and breakeven subsidy.
+  and NPV, IRR, payback, and two solved metrics (levelized cost, breakeven
+  subsidy) derived from the graph by :mod:`econ.model.solve`.
+
+Conventions, applied to every name:
+
+* a name ends with its unit: ``_usd``, ``_usd_per_kg``, ``_t_per_yr``;
+  a timeline row of yearly amounts is ``..._per_yr`` (revenue_usd_per_yr)
+  and sums to the amount (``Sum`` multiplies by yr); a stock is the bare
+  amount (``cumulative_cash_flow_usd``);
+* a fraction (unit 1) has no unit suffix and holds a fraction, never a
+  percentage: ``discount_rate``, ``gap_share``, ``utilisation``; a 0/1 row
+  ends in ``_flag``; a calendar year ends in ``_year``, a duration in ``_yr``.
 
 Sign convention: costs and subsidies are positive numbers; in the cash flow,
 money into the project is positive and money out negative.
@@ -23,9 +27,7 @@ money into the project is positive and money out negative.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import Literal
+from collections.abc import Mapping
 
 from econ.model.expr import (
     And,
@@ -46,191 +48,22 @@ from econ.model.expr import (
     Sum,
     SumProduct,
 )
+from econ.model.expr import At as AtFlag
+from econ.model.schema import (
+    Chart,
+    ChartSeries,
+    Constant,
+    Display,
+    InputSpec,
+    LineItem,
+    Model,
+    Role,
+    Rule,
+    Shape,
+    Solve,
+)
 
-__all__ = ["MODELS", "NATIONAL", "PROJECT", "Constant", "InputSpec", "LineItem", "Model"]
-
-Shape = Literal["scalar", "series"]
-Role = Literal["calc", "metric", "check"]
-
-
-@dataclass(frozen=True)
-class InputSpec:
-    """An assumption a scenario must provide.
-
-    Attributes:
-        key: snake_case name: scenario-file key, workbook defined name and
-            DataFrame column stem.
-        label: human label.
-        unit: canonical unit (pint syntax); values given in another unit of
-            the same dimension are converted on load.
-        minimum, maximum: allowed domain; ``min_open``/``max_open`` make the
-            bound exclusive.
-        per_year: whether a per-year series (one value a year) is allowed.
-        year: the value is a calendar year that must lie in the timeline.
-        doc: what it means.
-    """
-
-    key: str
-    label: str
-    unit: str
-    doc: str
-    minimum: float | None = None
-    maximum: float | None = None
-    min_open: bool = False
-    max_open: bool = False
-    per_year: bool = False
-    year: bool = False
-
-    def domain(self) -> str:
-        """The allowed range as text, e.g. ``[0, 1)``."""
-        lo = "(-inf" if self.minimum is None else ("(" if self.min_open else "[") + _g(self.minimum)
-        hi = "inf)" if self.maximum is None else _g(self.maximum) + (")" if self.max_open else "]")
-        return f"{lo}, {hi}"
-
-    def problem(self, value: float, first_year: int, last_year: int) -> str | None:
-        """Why ``value`` is not allowed (``None`` when it is), in the words of
-        every error message: ``'discount_rate' must be in [0, 1) (got 1.5)``.
-
-        >>> InputSpec("discount_rate", "", "1", "", 0, 1, max_open=True).problem(1.5, 2025, 2030)
-        "'discount_rate' must be in [0, 1) (got 1.5)"
-        """
-        if not math.isfinite(value):
-            return f"'{self.key}' must be a finite number (got {value})"
-        if self.year:
-            if value != int(value) or not first_year <= value <= last_year:
-                return (
-                    f"'{self.key}' must be a year in the timeline [{first_year}, {last_year}] "
-                    f"(got {value:g})"
-                )
-            return None
-        if not self.admits(value):
-            unit = "" if self.unit == "1" else f"{self.unit} "
-            return f"'{self.key}' must be in {self.domain()} {unit}(got {value:g})"
-        return None
-
-    def admits(self, value: float) -> bool:
-        """Whether ``value`` lies in the domain."""
-        if self.minimum is not None and (
-            value < self.minimum or (self.min_open and value == self.minimum)
-        ):
-            return False
-        return not (
-            self.maximum is not None
-            and (value > self.maximum or (self.max_open and value == self.maximum))
-        )
-
-
-def _g(x: float) -> str:
-    return f"{x:g}"
-
-
-@dataclass(frozen=True)
-class Constant:
-    """A fixed number with a unit, named so no formula hides it."""
-
-    key: str
-    label: str
-    unit: str
-    value: float
-    doc: str
-
-
-@dataclass(frozen=True)
-class LineItem:
-    """One named calculation.
-
-    Attributes:
-        key: snake_case name (with its unit in it where it has one).
-        label: human label.
-        unit: display unit, e.g. ``"USD/kg"``; ``"1"`` for a fraction,
-            ``"flag"`` for 0/1, ``"year"`` for a calendar year.
-        expr: the single definition.
-        shape: ``"series"`` (a row over the timeline) or ``"scalar"``.
-        role: ``"calc"`` (Model sheet), ``"metric"`` (Results), ``"check"``.
-        doc: what it means.
-    """
-
-    key: str
-    label: str
-    unit: str
-    expr: Expr
-    shape: Shape
-    role: Role = "calc"
-    doc: str = ""
-
-
-@dataclass(frozen=True)
-class Model:
-    """A named set of inputs, constants and line items in evaluation order."""
-
-    name: str
-    title: str
-    inputs: tuple[InputSpec, ...]
-    constants: tuple[Constant, ...]
-    items: tuple[LineItem, ...]
-    _index: dict[str, InputSpec | Constant | LineItem] = field(
-        init=False, repr=False, compare=False
-    )
-
-    def __post_init__(self) -> None:
-        index: dict[str, InputSpec | Constant | LineItem] = {}
-        objects: tuple[InputSpec | Constant | LineItem, ...] = (
-            *self.inputs,
-            *self.constants,
-            *self.items,
-        )
-        for obj in objects:
-            if obj.key in index or obj.key in ("year", "period"):
-                raise ValueError(f"model {self.name!r}: duplicate name {obj.key!r}")
-            index[obj.key] = obj
-        object.__setattr__(self, "_index", index)
-        self._validate()
-
-    def _validate(self) -> None:
-        known = {"year", "period", *(c.key for c in self.constants)}
-        known |= {i.key for i in self.inputs}
-        for item in self.items:
-            missing = set(item.expr.refs()) - known
-            if missing:
-                raise ValueError(
-                    f"model {self.name!r}: {item.key!r} refers to {sorted(missing)} "
-                    "before they are defined"
-                )
-            known.add(item.key)
-
-    def __getitem__(self, key: str) -> InputSpec | Constant | LineItem:
-        return self._index[key]
-
-    def input(self, key: str) -> InputSpec:
-        """The input called ``key``."""
-        spec = self._index[key]
-        if not isinstance(spec, InputSpec):
-            raise KeyError(key)
-        return spec
-
-    @property
-    def input_keys(self) -> tuple[str, ...]:
-        return tuple(i.key for i in self.inputs)
-
-    def items_with(self, role: Role) -> tuple[LineItem, ...]:
-        return tuple(i for i in self.items if i.role == role)
-
-    def series_keys(self) -> set[str]:
-        """Names that are timeline rows (given per-year inputs excluded)."""
-        return {"year", "period", *(i.key for i in self.items if i.shape == "series")}
-
-
-def _item(
-    key: str,
-    label: str,
-    unit: str,
-    expr: Expr,
-    shape: Shape = "series",
-    role: Role = "calc",
-    doc: str = "",
-) -> LineItem:
-    return LineItem(key, label, unit, expr, shape, role, doc)
-
+__all__ = ["MODELS", "NATIONAL", "PROJECT"]
 
 R = Ref
 
@@ -286,6 +119,7 @@ _COMMON_INPUTS = (
         minimum=0,
         maximum=1,
         max_open=True,
+        display="percent",
     ),
     InputSpec(
         "experience_base_t",
@@ -303,14 +137,7 @@ _COMMON_INPUTS = (
         minimum=0,
         maximum=1,
         max_open=True,
-    ),
-    InputSpec(
-        "check_tolerance",
-        "Relative tolerance of the checks",
-        "1",
-        "How close two sides of an identity must be for its check to pass.",
-        minimum=0,
-        maximum=0.01,
+        display="percent",
     ),
 )
 
@@ -334,7 +161,7 @@ _PROJECT_INPUTS = (
         "First year of production",
         "year",
         "Ramp-up starts this year.",
-        year=True,
+        kind="year",
     ),
     InputSpec(
         "ramp_up_yr",
@@ -355,14 +182,15 @@ _PROJECT_INPUTS = (
         "First year of construction",
         "year",
         "Capex is spent from this year.",
-        year=True,
+        kind="year",
     ),
     InputSpec(
         "construction_yr",
         "Construction length",
         "yr",
-        "Years over which capex is spent.",
+        "Whole years over which capex is spent evenly.",
         minimum=1,
+        kind="whole",
     ),
     InputSpec(
         "fixed_opex_usd_per_yr",
@@ -386,42 +214,147 @@ _PROJECT_INPUTS = (
         minimum=0,
         maximum=1,
         max_open=True,
+        display="percent",
     ),
     InputSpec(
         "depreciation_yr",
         "Depreciation life",
         "yr",
-        "Straight-line, from the first production year.",
+        "Whole years of straight-line depreciation, from the first production year.",
         minimum=1,
+        kind="whole",
     ),
 )
 
-_CONSTANTS = (Constant("kg_per_t", "Kilograms per tonne", "kg/t", 1000.0, "Metric tonne."),)
+_CONSTANTS = (
+    Constant("kg_per_t", "Kilograms per tonne", "kg/t", 1000.0, "Metric tonne."),
+    Constant(
+        "year_length_yr",
+        "Length of one timeline period",
+        "yr",
+        1.0,
+        "Every column is one year: a yearly amount (X/yr) times this is the amount of the year.",
+    ),
+    Constant(
+        "check_tolerance",
+        "Relative tolerance of the checks",
+        "1",
+        1e-9,
+        "A software setting, not an assumption: how close two sides of an identity must be "
+        "(relative to their size) for its check to pass.",
+        display="factor",
+    ),
+)
 
 # ---------------------------------------------------------------------------
 # Line items
 # ---------------------------------------------------------------------------
 
 
-def _gap_items(volume: Iterable[LineItem]) -> tuple[LineItem, ...]:
+def _item(
+    key: str,
+    label: str,
+    unit: str,
+    expr: Expr,
+    doc: str,
+    *,
+    shape: Shape = "series",
+    role: Role = "calc",
+    section: str = "",
+    display: Display = "auto",
+    headline: bool = False,
+    index: bool = False,
+    na_text: str = "n/a",
+) -> LineItem:
+    return LineItem(
+        key,
+        label,
+        unit,
+        expr,
+        doc,
+        shape,
+        role,
+        display=display,
+        headline=headline,
+        index=index,
+        na_text=na_text,
+        section=section,
+    )
+
+
+def _metric(
+    key: str,
+    label: str,
+    unit: str,
+    expr: Expr,
+    doc: str,
+    *,
+    display: Display = "auto",
+    headline: bool = False,
+    index: bool = False,
+    na_text: str = "n/a",
+) -> LineItem:
+    return _item(
+        key,
+        label,
+        unit,
+        expr,
+        doc,
+        shape="scalar",
+        role="metric",
+        display=display,
+        headline=headline,
+        index=index,
+        na_text=na_text,
+    )
+
+
+def _check(key: str, label: str, expr: Expr, doc: str) -> LineItem:
+    return _item(key, label, "1", expr, doc, shape="scalar", role="check", display="flag")
+
+
+_VOLUME, _GAP, _BUDGET, _FLAGS, _CASH = (
+    "Volume",
+    "Learning and competitiveness gap",
+    "Subsidy and budget",
+    "Timeline flags",
+    "Cash flow",
+)
+_NEVER = "not within the horizon"
+_NOT_NEEDED = "no subsidy needed"
+
+
+def _gap_items() -> tuple[LineItem, ...]:
     """Items every model shares, after the model's own volume rows."""
     return (
-        *volume,
-        _item("volume_kg_per_yr", "Volume", "kg/yr", R("volume_t_per_yr") * R("kg_per_t")),
+        _item(
+            "volume_kg_per_yr",
+            "Volume",
+            "kg/yr",
+            R("volume_t_per_yr") * R("kg_per_t"),
+            "The year's volume in kilograms.",
+            section=_VOLUME,
+        ),
         _item(
             "experience_t",
             "Cumulative output at start of year",
             "t",
-            R("experience_base_t") + CumSum(R("volume_t_per_yr")) - R("volume_t_per_yr"),
-            doc="Experience the year's unit cost reflects.",
+            R("experience_base_t")
+            + CumSum(R("volume_t_per_yr"))
+            - R("volume_t_per_yr") * R("year_length_yr"),
+            "Experience the year's unit cost reflects: output before the timeline plus "
+            "output in earlier years.",
+            section=_GAP,
         ),
         _item(
             "learning_exponent",
             "Learning-curve exponent",
             "1",
             Log(1 - R("learning_rate"), 2),
+            "log2(1 - learning rate): cost scales with experience to this power.",
+            section=_GAP,
+            display="factor",
             shape="scalar",
-            doc="log2(1 - learning rate): cost scales with experience to this power.",
         ),
         _item(
             "unit_cost_usd_per_kg",
@@ -429,58 +362,91 @@ def _gap_items(volume: Iterable[LineItem]) -> tuple[LineItem, ...]:
             "USD/kg",
             R("domestic_cost_usd_per_kg")
             * (R("experience_t") / R("experience_base_t")) ** R("learning_exponent"),
+            "Start-year cost moved down the learning curve by the experience gained.",
+            section=_GAP,
         ),
         _item(
             "gap_usd_per_kg",
             "Competitiveness gap",
             "USD/kg",
             R("unit_cost_usd_per_kg") - R("benchmark_cost_usd_per_kg"),
+            "Domestic unit cost minus the benchmark; positive means uncompetitive.",
+            section=_GAP,
         ),
         _item(
-            "gap_pct",
+            "gap_share",
             "Gap relative to benchmark",
             "1",
             R("gap_usd_per_kg") / R("benchmark_cost_usd_per_kg"),
+            "The gap as a fraction of the benchmark cost.",
+            section=_GAP,
+            display="percent",
         ),
         _item(
             "gap_cost_usd_per_yr",
             "Annual cost of the gap",
             "USD/yr",
             R("gap_usd_per_kg") * R("volume_kg_per_yr"),
+            "The gap times the year's volume (negative when domestic output is cheaper).",
+            section=_GAP,
         ),
         _item(
             "subsidy_usd_per_kg",
             "Subsidy that closes the gap",
             "USD/kg",
             Max(R("gap_usd_per_kg"), 0),
+            "The positive part of the gap: what the state pays per kg to match the benchmark.",
+            section=_BUDGET,
         ),
         _item(
             "subsidy_usd_per_yr",
             "Annual subsidy that closes the gap",
             "USD/yr",
             R("subsidy_usd_per_kg") * R("volume_kg_per_yr"),
+            "Subsidy per kg times the year's volume.",
+            section=_BUDGET,
         ),
         _item(
-            "cumulative_subsidy_usd", "Cumulative subsidy", "USD", CumSum(R("subsidy_usd_per_yr"))
+            "cumulative_subsidy_usd",
+            "Cumulative subsidy",
+            "USD",
+            CumSum(R("subsidy_usd_per_yr")),
+            "Subsidy paid from the start year to the end of this year.",
+            section=_BUDGET,
         ),
         _item(
             "discount_factor",
             "Discount factor (end of year)",
             "1",
             (1 + R("discount_rate")) ** -R("period"),
+            "Present value of one unit received at the end of the year.",
+            section=_BUDGET,
+            display="factor",
         ),
         _item(
-            "discounted_subsidy_usd",
+            "discounted_subsidy_usd_per_yr",
             "Discounted subsidy",
-            "USD",
+            "USD/yr",
             R("subsidy_usd_per_yr") * R("discount_factor"),
+            "The year's subsidy in start-of-timeline money.",
+            section=_BUDGET,
         ),
-        _item("budget_usd", "Budget", "USD", R("budget_rub") / R("fx_rub_per_usd"), shape="scalar"),
+        _item(
+            "budget_usd",
+            "Budget",
+            "USD",
+            R("budget_rub") / R("fx_rub_per_usd"),
+            "The ruble budget at the scenario's exchange rate.",
+            section=_BUDGET,
+            shape="scalar",
+        ),
         _item(
             "budget_usd_per_yr",
             "Yearly budget envelope",
             "USD/yr",
             R("budget_usd") / R("budget_period_yr"),
+            "The budget spread evenly over its period.",
+            section=_BUDGET,
             shape="scalar",
         ),
         _item(
@@ -488,186 +454,217 @@ def _gap_items(volume: Iterable[LineItem]) -> tuple[LineItem, ...]:
             "Budget left after the year's subsidy",
             "USD",
             R("budget_usd") - R("cumulative_subsidy_usd"),
+            "Budget minus cumulative subsidy; negative once the budget has run out.",
+            section=_BUDGET,
         ),
         _item(
             "peak_volume_t_per_yr",
             "Peak volume over the horizon",
             "t/yr",
             RowMax(R("volume_t_per_yr")),
+            "The largest yearly volume.",
+            section=_VOLUME,
             shape="scalar",
         ),
         _item(
             "at_peak_flag",
             "Volume at its peak",
-            "flag",
+            "1",
             Flag(R("volume_t_per_yr") >= R("peak_volume_t_per_yr")),
+            "1 in the years at peak volume.",
+            section=_FLAGS,
+            display="flag",
         ),
         _item(
             "reference_flag",
             "Reference year (first year at peak volume)",
-            "flag",
-            Flag(And(Eq(R("at_peak_flag"), 1), Eq(CumSum(R("at_peak_flag")), 1))),
-            doc="Headline figures are read in this year: the start year of a national "
-            "scenario, the first full-output year of a project.",
+            "1",
+            Flag(Eq(R("year"), R("ref_year"))),
+            "1 in the reference year only: headline figures are read in this year (the start "
+            "year of a national scenario, the first full-output year of a project).",
+            section=_FLAGS,
+            display="flag",
         ),
         _item(
             "gap_closed_flag",
             "Gap closed (domestic cost <= benchmark)",
-            "flag",
+            "1",
             Flag(R("gap_usd_per_kg") <= 0),
+            "1 in the years domestic cost is at or below the benchmark.",
+            section=_FLAGS,
+            display="flag",
         ),
         _item(
-            "budget_exhausted_flag", "Budget exhausted", "flag", Flag(R("budget_remaining_usd") < 0)
+            "budget_exhausted_flag",
+            "Budget exhausted",
+            "1",
+            Flag(R("budget_remaining_usd") < 0),
+            "1 in the years the cumulative subsidy exceeds the budget.",
+            section=_FLAGS,
+            display="flag",
         ),
     )
 
 
+def _at_ref(key: str) -> Expr:
+    return AtFlag(R(key), R("reference_flag"))
+
+
 def _gap_metrics() -> tuple[LineItem, ...]:
-    m: Role = "metric"
     return (
-        _item(
+        _metric(
             "ref_year",
             "Reference year (first year at peak volume)",
             "year",
-            SumProduct(R("year"), R("reference_flag")),
-            "scalar",
-            m,
+            FirstYearWhere(R("at_peak_flag")),
+            "The year headline figures are read in.",
         ),
-        _item(
+        _metric(
             "ref_volume_t_per_yr",
             "Volume in the reference year",
             "t/yr",
-            R("peak_volume_t_per_yr"),
-            "scalar",
-            m,
+            _at_ref("volume_t_per_yr"),
+            "Volume in the reference year.",
         ),
-        _item(
+        _metric(
             "ref_gap_usd_per_kg",
             "Competitiveness gap",
             "USD/kg",
-            SumProduct(R("gap_usd_per_kg"), R("reference_flag")),
-            "scalar",
-            m,
+            _at_ref("gap_usd_per_kg"),
+            "The gap in the reference year.",
+            headline=True,
+            index=True,
         ),
-        _item(
-            "ref_gap_pct",
+        _metric(
+            "ref_gap_share",
             "Gap relative to benchmark",
             "1",
-            SumProduct(R("gap_pct"), R("reference_flag")),
-            "scalar",
-            m,
+            _at_ref("gap_share"),
+            "The gap as a fraction of the benchmark, in the reference year.",
+            headline=True,
+            index=True,
+            display="percent",
         ),
-        _item(
+        _metric(
             "ref_gap_cost_usd_per_yr",
             "Annual cost of the gap at that volume",
             "USD/yr",
-            SumProduct(R("gap_cost_usd_per_yr"), R("reference_flag")),
-            "scalar",
-            m,
+            _at_ref("gap_cost_usd_per_yr"),
+            "Gap times volume in the reference year.",
         ),
-        _item(
+        _metric(
             "ref_subsidy_usd_per_kg",
             "Subsidy per kg that closes the gap",
             "USD/kg",
-            SumProduct(R("subsidy_usd_per_kg"), R("reference_flag")),
-            "scalar",
-            m,
+            _at_ref("subsidy_usd_per_kg"),
+            "Subsidy per kg in the reference year.",
         ),
-        _item(
+        _metric(
             "ref_subsidy_usd_per_yr",
             "Annual subsidy that closes the gap",
             "USD/yr",
-            SumProduct(R("subsidy_usd_per_yr"), R("reference_flag")),
-            "scalar",
-            m,
+            _at_ref("subsidy_usd_per_yr"),
+            "Subsidy a year in the reference year.",
+            headline=True,
+            index=True,
         ),
-        _item("budget_total_usd", "Budget", "USD", R("budget_usd"), "scalar", m),
-        _item(
+        _metric(
+            "budget_total_usd",
+            "Budget",
+            "USD",
+            R("budget_usd"),
+            "The programme budget in USD.",
+        ),
+        _metric(
             "budget_coverage_yr",
             "Years the budget covers the annual subsidy",
             "yr",
             SafeDiv(R("budget_usd"), R("ref_subsidy_usd_per_yr")),
-            "scalar",
-            m,
+            "Budget over the reference-year annual subsidy (n/a: no subsidy is needed).",
+            headline=True,
+            index=True,
+            na_text=_NOT_NEEDED,
         ),
-        _item(
+        _metric(
             "covered_volume_t_per_yr",
             "Volume the yearly budget envelope covers",
             "t/yr",
             SafeDiv(R("budget_usd_per_yr"), R("ref_subsidy_usd_per_kg") * R("kg_per_t")),
-            "scalar",
-            m,
+            "Tonnes a year the yearly envelope can subsidise at the reference-year rate.",
+            na_text=_NOT_NEEDED,
         ),
-        _item(
+        _metric(
             "gap_close_year",
             "Year learning closes the gap",
             "year",
             FirstYearWhere(R("gap_closed_flag")),
-            "scalar",
-            m,
+            "First year domestic cost is at or below the benchmark.",
+            headline=True,
+            index=True,
+            na_text=_NEVER,
         ),
-        _item(
+        _metric(
             "budget_exhausted_year",
             "Year the budget runs out",
             "year",
             FirstYearWhere(R("budget_exhausted_flag")),
-            "scalar",
-            m,
+            "First year cumulative subsidy exceeds the budget.",
+            headline=True,
+            na_text=_NEVER,
         ),
-        _item(
+        _metric(
             "total_subsidy_usd",
             "Cumulative subsidy over the horizon",
             "USD",
             Sum(R("subsidy_usd_per_yr")),
-            "scalar",
-            m,
+            "Subsidy paid over the whole timeline.",
         ),
-        _item(
+        _metric(
             "total_discounted_subsidy_usd",
             "Discounted cumulative subsidy",
             "USD",
-            Sum(R("discounted_subsidy_usd")),
-            "scalar",
-            m,
+            Sum(R("discounted_subsidy_usd_per_yr")),
+            "Present value of the subsidy over the timeline.",
+            index=True,
         ),
     )
 
 
 def _gap_checks() -> tuple[LineItem, ...]:
-    c: Role = "check"
     return (
-        _item(
+        _check(
             "check_annual_subsidy",
             "Annual subsidy = subsidy per kg x volume",
-            "flag",
             Check(
                 R("ref_subsidy_usd_per_yr"),
                 R("ref_subsidy_usd_per_kg") * R("ref_volume_t_per_yr") * R("kg_per_t"),
             ),
-            "scalar",
-            c,
+            "The reference-year subsidy a year equals its per-kg rate times the volume.",
         ),
-        _item(
+        _check(
             "check_budget_fx",
             "Budget in USD x exchange rate = budget in RUB",
-            "flag",
             Check(R("budget_total_usd") * R("fx_rub_per_usd"), R("budget_rub")),
-            "scalar",
-            c,
+            "The USD budget converts back to the ruble budget.",
         ),
-        _item(
+        _check(
             "check_budget_left",
             "Budget left at the end = budget - total subsidy",
-            "flag",
             Check(Last(R("budget_remaining_usd")), R("budget_total_usd") - R("total_subsidy_usd")),
-            "scalar",
-            c,
+            "The running budget balance agrees with the horizon total.",
         ),
     )
 
 
 _NATIONAL_VOLUME = (
-    _item("volume_t_per_yr", "Volume subsidised", "t/yr", R("consumption_t_per_yr")),
+    _item(
+        "volume_t_per_yr",
+        "Volume subsidised",
+        "t/yr",
+        R("consumption_t_per_yr"),
+        "Consumption served by domestic output, each year.",
+        section=_VOLUME,
+    ),
 )
 
 _PROJECT_VOLUME = (
@@ -675,255 +672,340 @@ _PROJECT_VOLUME = (
         "utilisation",
         "Utilisation (ramp-up)",
         "1",
-        Max(0, Min(1, (R("year") - R("first_production_year") + 1) / R("ramp_up_yr"))),
+        Max(
+            0,
+            Min(
+                1,
+                (R("year") - R("first_production_year") + R("year_length_yr")) / R("ramp_up_yr"),
+            ),
+        ),
+        "Share of capacity used: rises linearly from the first production year to 1.",
+        section=_VOLUME,
+        display="percent",
     ),
-    _item("volume_t_per_yr", "Production", "t/yr", R("capacity_t_per_yr") * R("utilisation")),
+    _item(
+        "volume_t_per_yr",
+        "Production",
+        "t/yr",
+        R("capacity_t_per_yr") * R("utilisation"),
+        "Capacity times utilisation.",
+        section=_VOLUME,
+    ),
 )
 
 _CASH_FLOW = (
     _item(
         "construction_flag",
         "Construction year",
-        "flag",
+        "1",
         Flag(
             And(
                 R("year") >= R("construction_start_year"),
                 R("year") < R("construction_start_year") + R("construction_yr"),
             )
         ),
+        "1 in the years capex is spent.",
+        section=_FLAGS,
+        display="flag",
     ),
     _item(
-        "operating_flag", "Operating year", "flag", Flag(R("year") >= R("first_production_year"))
+        "operating_flag",
+        "Operating year",
+        "1",
+        Flag(R("year") >= R("first_production_year")),
+        "1 from the first production year.",
+        section=_FLAGS,
+        display="flag",
     ),
     _item(
         "depreciation_flag",
         "Depreciation year",
-        "flag",
+        "1",
         Flag(
             And(
                 R("year") >= R("first_production_year"),
                 R("year") < R("first_production_year") + R("depreciation_yr"),
             )
         ),
+        "1 in the years the capex is depreciated.",
+        section=_FLAGS,
+        display="flag",
     ),
     _item(
-        "capex_spend_usd",
+        "capex_spend_usd_per_yr",
         "Capital expenditure",
-        "USD",
+        "USD/yr",
         R("capex_usd") / R("construction_yr") * R("construction_flag"),
+        "Capex spread evenly over the construction years.",
+        section=_CASH,
     ),
     _item(
-        "revenue_usd",
+        "revenue_usd_per_yr",
         "Revenue at the benchmark price",
-        "USD",
+        "USD/yr",
         R("benchmark_cost_usd_per_kg") * R("volume_kg_per_yr"),
+        "Output sold at the benchmark (import) price.",
+        section=_CASH,
     ),
     _item(
-        "subsidy_income_usd",
+        "subsidy_income_usd_per_yr",
         "Production subsidy received",
-        "USD",
+        "USD/yr",
         R("production_subsidy_usd_per_kg") * R("volume_kg_per_yr"),
+        "The per-kg production subsidy times output.",
+        section=_CASH,
     ),
     _item(
-        "opex_usd",
+        "opex_usd_per_yr",
         "Operating cost",
-        "USD",
+        "USD/yr",
         R("unit_cost_usd_per_kg") * R("volume_kg_per_yr")
         + R("fixed_opex_usd_per_yr") * R("operating_flag"),
+        "Variable cost (after learning) times output, plus fixed cost once operating.",
+        section=_CASH,
     ),
     _item(
-        "depreciation_usd",
+        "depreciation_usd_per_yr",
         "Depreciation",
-        "USD",
+        "USD/yr",
         R("capex_usd") / R("depreciation_yr") * R("depreciation_flag"),
+        "Straight-line depreciation of the capex.",
+        section=_CASH,
     ),
     _item(
-        "taxable_income_usd",
+        "taxable_income_usd_per_yr",
         "Taxable income",
-        "USD",
-        R("revenue_usd") + R("subsidy_income_usd") - R("opex_usd") - R("depreciation_usd"),
+        "USD/yr",
+        R("revenue_usd_per_yr")
+        + R("subsidy_income_usd_per_yr")
+        - R("opex_usd_per_yr")
+        - R("depreciation_usd_per_yr"),
+        "Revenue and subsidy less operating cost and depreciation.",
+        section=_CASH,
     ),
     _item(
-        "tax_usd", "Profit tax (negative: credit)", "USD", R("tax_rate") * R("taxable_income_usd")
+        "tax_usd_per_yr",
+        "Profit tax (negative: credit)",
+        "USD/yr",
+        R("tax_rate") * R("taxable_income_usd_per_yr"),
+        "Tax rate times taxable income; a loss earns a credit against the owner's other profits.",
+        section=_CASH,
     ),
     _item(
-        "net_cash_flow_usd",
+        "net_cash_flow_usd_per_yr",
         "Net cash flow",
-        "USD",
-        R("revenue_usd")
-        + R("subsidy_income_usd")
-        - R("opex_usd")
-        - R("capex_spend_usd")
-        - R("tax_usd"),
+        "USD/yr",
+        R("revenue_usd_per_yr")
+        + R("subsidy_income_usd_per_yr")
+        - R("opex_usd_per_yr")
+        - R("capex_spend_usd_per_yr")
+        - R("tax_usd_per_yr"),
+        "Money into the project minus money out, each year.",
+        section=_CASH,
     ),
     _item(
         "cumulative_cash_flow_usd",
         "Cumulative net cash flow",
         "USD",
-        CumSum(R("net_cash_flow_usd")),
+        CumSum(R("net_cash_flow_usd_per_yr")),
+        "Net cash flow from the start year to the end of this year.",
+        section=_CASH,
     ),
     _item(
-        "discounted_cash_flow_usd",
+        "discounted_cash_flow_usd_per_yr",
         "Discounted net cash flow",
-        "USD",
-        R("net_cash_flow_usd") * R("discount_factor"),
+        "USD/yr",
+        R("net_cash_flow_usd_per_yr") * R("discount_factor"),
+        "The year's net cash flow in start-of-timeline money.",
+        section=_CASH,
     ),
     _item(
         "payback_flag",
         "Cumulative cash flow positive",
-        "flag",
+        "1",
         Flag(R("cumulative_cash_flow_usd") > 0),
-    ),
-    _item(
-        "after_tax_cost_usd",
-        "After-tax cost (capex + opex net of tax shields)",
-        "USD",
-        R("capex_spend_usd")
-        + (1 - R("tax_rate")) * R("opex_usd")
-        - R("tax_rate") * R("depreciation_usd"),
-        doc="What revenue must cover after tax; its PV over the PV of after-tax volume is "
-        "the levelized cost.",
-    ),
-    _item(
-        "after_tax_volume_kg",
-        "After-tax volume",
-        "kg",
-        (1 - R("tax_rate")) * R("volume_kg_per_yr"),
-        doc="Each USD/kg of price or subsidy adds this much after-tax cash.",
-    ),
-    _item(
-        "pv_after_tax_volume_kg",
-        "Present value of after-tax volume",
-        "kg",
-        SumProduct(R("after_tax_volume_kg"), R("discount_factor")),
-        shape="scalar",
+        "1 in the years cumulative net cash flow is above zero.",
+        section=_FLAGS,
+        display="flag",
     ),
 )
 
 
 def _cash_flow_metrics() -> tuple[LineItem, ...]:
-    m: Role = "metric"
     return (
-        _item(
+        _metric(
             "npv_usd",
             "Net present value",
             "USD",
-            SumProduct(R("net_cash_flow_usd"), R("discount_factor")),
-            "scalar",
-            m,
+            SumProduct(R("net_cash_flow_usd_per_yr"), R("discount_factor")),
+            "Sum of the discounted net cash flows (end-of-year convention).",
+            headline=True,
+            index=True,
         ),
-        _item(
-            "project_irr", "Internal rate of return", "1", Irr(R("net_cash_flow_usd")), "scalar", m
+        _metric(
+            "project_irr",
+            "Internal rate of return",
+            "1",
+            Irr(R("net_cash_flow_usd_per_yr")),
+            "The discount rate at which NPV is 0 (the root nearest 0).",
+            headline=True,
+            index=True,
+            display="percent",
+            na_text="none (no sign change)",
         ),
-        _item(
+        _metric(
             "payback_year",
             "Payback year (cumulative cash flow turns positive)",
             "year",
             FirstYearWhere(R("payback_flag")),
-            "scalar",
-            m,
-        ),
-        _item(
-            "levelized_cost_usd_per_kg",
-            "Levelized cost of production",
-            "USD/kg",
-            SafeDiv(
-                SumProduct(R("after_tax_cost_usd"), R("discount_factor")),
-                R("pv_after_tax_volume_kg"),
-            ),
-            "scalar",
-            m,
-            doc="Constant price at which NPV is 0 with no subsidy.",
-        ),
-        _item(
-            "breakeven_subsidy_usd_per_kg",
-            "Breakeven subsidy at the discount rate",
-            "USD/kg",
-            SafeDiv(
-                R("production_subsidy_usd_per_kg") * R("pv_after_tax_volume_kg") - R("npv_usd"),
-                R("pv_after_tax_volume_kg"),
-            ),
-            "scalar",
-            m,
-            doc="Per-kg subsidy that makes NPV 0 (NPV is linear in it).",
+            "First year cumulative net cash flow is above zero.",
+            headline=True,
+            index=True,
+            na_text=_NEVER,
         ),
     )
 
 
 def _cash_flow_checks() -> tuple[LineItem, ...]:
-    c: Role = "check"
     return (
-        _item(
-            "check_npv_at_levelized_cost",
-            "NPV at the levelized cost with no subsidy = 0",
-            "flag",
-            Check(
-                R("levelized_cost_usd_per_kg") * R("pv_after_tax_volume_kg"),
-                SumProduct(R("after_tax_cost_usd"), R("discount_factor")),
-            ),
-            "scalar",
-            c,
-        ),
-        _item(
-            "check_npv_at_breakeven_subsidy",
-            "NPV at the breakeven subsidy = 0",
-            "flag",
-            Check(
-                R("npv_usd"),
-                (R("production_subsidy_usd_per_kg") - R("breakeven_subsidy_usd_per_kg"))
-                * R("pv_after_tax_volume_kg"),
-            ),
-            "scalar",
-            c,
-        ),
-        _item(
+        _check(
             "check_discounted_cash_flow",
             "Sum of discounted cash flow = NPV",
-            "flag",
-            Check(Sum(R("discounted_cash_flow_usd")), R("npv_usd")),
-            "scalar",
-            c,
+            Check(Sum(R("discounted_cash_flow_usd_per_yr")), R("npv_usd")),
+            "The discounted row adds up to the NPV.",
         ),
     )
 
 
-def _master_check(checks: tuple[LineItem, ...]) -> LineItem:
-    expr = Min(*(R(chk.key) for chk in checks))
-    return _item("master_check", "All checks pass", "flag", expr, "scalar", "check")
+_NPV_SCALE = R("capex_usd") + Sum(R("opex_usd_per_yr"))
 
-
-def _build(
-    name: str,
-    title: str,
-    inputs: tuple[InputSpec, ...],
-    volume: tuple[LineItem, ...],
-    extra: tuple[LineItem, ...] = (),
-    extra_metrics: tuple[LineItem, ...] = (),
-    extra_checks: tuple[LineItem, ...] = (),
-) -> Model:
-    checks = (*_gap_checks(), *extra_checks)
-    items = (
-        *_gap_items(volume),
-        *extra,
-        *_gap_metrics(),
-        *extra_metrics,
-        *checks,
-        _master_check(checks),
-    )
-    return Model(name, title, (*inputs, *_COMMON_INPUTS), _CONSTANTS, items)
-
-
-NATIONAL = _build(
-    "national", "National competitiveness gap and subsidy", _NATIONAL_INPUTS, _NATIONAL_VOLUME
+_PROJECT_SOLVES = (
+    Solve(
+        "levelized_cost_usd_per_kg",
+        "Levelized cost of production",
+        "USD/kg",
+        "Constant price at which NPV is 0 with no subsidy.",
+        target="npv_usd",
+        variable="benchmark_cost_usd_per_kg",
+        fixed=(("production_subsidy_usd_per_kg", 0.0),),
+        probe=R("domestic_cost_usd_per_kg"),
+        scale=_NPV_SCALE,
+        prefix="lcop",
+        headline=True,
+        index=True,
+    ),
+    Solve(
+        "breakeven_subsidy_usd_per_kg",
+        "Breakeven subsidy at the discount rate",
+        "USD/kg",
+        "Per-kg production subsidy at which NPV is 0 (negative: the project could pay).",
+        target="npv_usd",
+        variable="production_subsidy_usd_per_kg",
+        probe=R("domestic_cost_usd_per_kg"),
+        scale=_NPV_SCALE,
+        prefix="bes",
+        headline=True,
+        index=True,
+    ),
 )
-PROJECT = _build(
+
+_PROJECT_RULES = (
+    Rule(
+        "first_production_year",
+        R("construction_start_year") <= R("first_production_year"),
+        "'first_production_year' ({first_production_year:g}) is before "
+        "'construction_start_year' ({construction_start_year:g}): production cannot start "
+        "before construction",
+    ),
+    Rule(
+        "construction_yr",
+        R("construction_start_year") + R("construction_yr") - R("year_length_yr") <= R("end_year"),
+        "construction from {construction_start_year:g} for {construction_yr:g} years runs past "
+        "the timeline's last year ({end_year:g}): part of the capex would never be spent",
+    ),
+    Rule(
+        "depreciation_yr",
+        R("first_production_year") + R("depreciation_yr") - R("year_length_yr") <= R("end_year"),
+        "depreciation from {first_production_year:g} for {depreciation_yr:g} years runs past the "
+        "timeline's last year ({end_year:g}): it is truncated there, and the basis left is "
+        "never deducted",
+        severity="warning",
+    ),
+)
+
+_GAP_CHARTS = (
+    Chart(
+        "chart-cost",
+        "Domestic unit cost vs benchmark",
+        "USD/kg",
+        (
+            ChartSeries("unit_cost_usd_per_kg", "Domestic unit cost"),
+            ChartSeries("benchmark_cost_usd_per_kg", "Benchmark", dashed=True),
+        ),
+    ),
+    Chart(
+        "chart-subsidy",
+        "Annual subsidy vs budget remaining",
+        "USD",
+        (
+            ChartSeries("subsidy_usd_per_yr", "Annual subsidy", kind="bar"),
+            ChartSeries("budget_remaining_usd", "Budget remaining"),
+        ),
+        right_axis=True,
+    ),
+)
+
+_CASH_CHART = Chart(
+    "chart-cashflow",
+    "Project net cash flow",
+    "USD",
+    (
+        ChartSeries("net_cash_flow_usd_per_yr", "Net cash flow", kind="bar"),
+        ChartSeries("cumulative_cash_flow_usd", "Cumulative", dashed=True),
+    ),
+)
+
+
+def _learning_sentence(values: Mapping[str, float], last_year: int) -> list[str]:
+    """The one-line reading of the learning curve."""
+    gap = values.get("ref_gap_usd_per_kg", math.nan)
+    close = values.get("gap_close_year", math.nan)
+    if gap <= 0:
+        return ["The domestic cost is already at or below the benchmark in the reference year."]
+    if math.isfinite(close):
+        return [f"Learning by doing closes the gap in {close:.0f}."]
+    return [f"Learning by doing does not close the gap by {last_year}."]
+
+
+NATIONAL = Model(
+    "national",
+    "National competitiveness gap and subsidy",
+    (*_NATIONAL_INPUTS, *_COMMON_INPUTS),
+    _CONSTANTS,
+    (*_NATIONAL_VOLUME, *_gap_items(), *_gap_metrics(), *_gap_checks()),
+    charts=_GAP_CHARTS,
+    default_metric="ref_subsidy_usd_per_yr",
+    narrative=_learning_sentence,
+)
+PROJECT = Model(
     "project",
     "Project cash flow, competitiveness gap and subsidy",
-    _PROJECT_INPUTS,
-    _PROJECT_VOLUME,
-    _CASH_FLOW,
-    _cash_flow_metrics(),
-    _cash_flow_checks(),
+    (*_PROJECT_INPUTS, *_COMMON_INPUTS),
+    _CONSTANTS,
+    (
+        *_PROJECT_VOLUME,
+        *_gap_items(),
+        *_CASH_FLOW,
+        *_gap_metrics(),
+        *_cash_flow_metrics(),
+        *_gap_checks(),
+        *_cash_flow_checks(),
+    ),
+    solves=_PROJECT_SOLVES,
+    rules=_PROJECT_RULES,
+    charts=(*_GAP_CHARTS, _CASH_CHART),
+    default_metric="npv_usd",
+    narrative=_learning_sentence,
 )
 
 #: Every model, by the name a scenario file gives in ``model = "..."``.

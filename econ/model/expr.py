@@ -1,87 +1,77 @@
-"""A small expression graph: the single definition behind both backends.
+"""Expression nodes and graph utilities: the single definition behind both backends.
 
 Every line item of an econ model is an :class:`Expr` built from references to
 inputs and other line items, arithmetic, a handful of spreadsheet functions and
-a few timeline operators. Two backends walk the same tree:
+a few timeline operators. The node types form the closed union :data:`Node`;
+each backend (:mod:`econ.model.numpy_backend`, :mod:`econ.model.excel_backend`)
+and the unit checker (:mod:`econ.model.units`) matches on it with
+``assert_never``, so a node type one of them does not handle fails ``mypy``, and
+``tests/test_expr.py`` checks that every subclass of :class:`Expr` is in the union.
 
-* :func:`evaluate` maps it to numpy arrays of shape ``(scenarios, 1)`` for
-  scalars and ``(scenarios, years)`` for timeline rows;
-* :func:`to_formula` maps it to an Excel formula for one column of the Model
-  sheet (or a single cell for scalars).
+Glossary: a *series* is a row over the timeline (one value per year); a
+*scalar* is one value per scenario; a *reduction* turns a series into a scalar
+(a sum, the value in a flagged year, an IRR, the first year a flag is set).
 
-So a workbook formula and the engine cannot disagree by construction; the
-LibreOffice tests prove the renderer and the evaluator mean the same thing.
+Meaning of "not available" (NaN in numpy, ``#N/A`` in a workbook): a value
+that does not exist (an IRR with no root, a year that never comes, a ratio
+with a zero denominator). It propagates through every node alike in both
+backends (arithmetic, comparisons, functions, sums); only :class:`Check`
+looks at it (two n/a sides agree; one n/a side fails).
 
-Glossary: *series* is a row over the timeline (one value per year); *scalar* is
-one value per scenario; *reduction* turns a series into a scalar (SUM, first
-value, SUMPRODUCT, IRR, first year where a flag is set).
+Graph utilities: :func:`refs` (names an expression reads), :func:`substitute`
+(replace names by expressions: "the same cash flow at price P") and
+:func:`degree` (is an expression affine in a name? then one secant step
+solves it exactly).
 
 >>> a, b = Ref("a"), Ref("b")
 >>> e = Max(a - b, 0) * Ref("volume")
 >>> print(e)
 MAX(a-b,0)*volume
+>>> print(substitute(e, {"b": Const(2.0)}))
+MAX(a-2,0)*volume
+>>> degree(e, "volume"), degree(e, "a")
+(1, None)
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
-from typing import Any
-
-import numpy as np
-from numpy.typing import NDArray
-
-from econ import finance
+from dataclasses import dataclass, fields, replace
+from typing import Any, TypeAlias, cast
 
 __all__ = [
+    "ALL_NODE_TYPES",
     "And",
+    "At",
     "Binary",
     "Check",
     "Const",
     "CumSum",
     "Eq",
     "Expr",
-    "First",
     "FirstYearWhere",
     "Flag",
-    "FormulaContext",
     "Func",
     "Irr",
     "Last",
     "Log",
     "Max",
     "Min",
+    "Node",
     "Ref",
     "RowMax",
     "SafeDiv",
     "Sum",
     "SumProduct",
-    "evaluate",
-    "to_formula",
+    "as_node",
+    "degree",
+    "refs",
+    "simplify",
+    "substitute",
 ]
 
-Array = NDArray[np.float64]
-
-#: Text shown in a workbook where the engine has no number (NaN): a division
-#: by zero guarded by :class:`SafeDiv`, an IRR that does not exist, a year
-#: that never comes.
-NOT_AVAILABLE = "n/a"
-
-# Operator precedence for rendering without redundant parentheses.
-_PRECEDENCE = {
-    "=": 1,
-    "<>": 1,
-    "<": 1,
-    "<=": 1,
-    ">": 1,
-    ">=": 1,
-    "+": 2,
-    "-": 2,
-    "*": 3,
-    "/": 3,
-    "^": 5,
-}
+COMPARISONS = ("<", "<=", ">", ">=", "=", "<>")
+ARITHMETIC = ("+", "-", "*", "/", "^")
 
 
 def _as_expr(value: Expr | float | int) -> Expr:
@@ -96,12 +86,19 @@ class Expr:
     """Base of every node. Python operators build new nodes."""
 
     def children(self) -> tuple[Expr, ...]:
-        return ()
+        """The sub-expressions (references included)."""
+        out: list[Expr] = []
+        for f in fields(cast(Any, self)):
+            v = getattr(self, f.name)
+            if isinstance(v, Expr):
+                out.append(v)
+            elif isinstance(v, tuple):
+                out += [a for a in v if isinstance(a, Expr)]
+        return tuple(out)
 
     def refs(self) -> Iterator[str]:
         """Names of every input or line item this expression reads."""
-        for child in self.children():
-            yield from child.refs()
+        yield from refs(self)
 
     # arithmetic -------------------------------------------------------
     def __add__(self, other: Expr | float) -> Expr:
@@ -148,6 +145,8 @@ class Expr:
         return Binary(">=", self, _as_expr(other))
 
     def __str__(self) -> str:
+        from econ.model.excel_backend import FormulaContext, to_formula
+
         return to_formula(self, FormulaContext.plain())
 
     __hash__ = object.__hash__
@@ -156,29 +155,35 @@ class Expr:
 @dataclass(frozen=True, eq=False)
 class Const(Expr):
     """A literal number. Only structural numbers (0, 1, 2) belong in a model;
-    any figure with a unit is a named input or constant instead."""
+    any figure with a unit is a named input or constant instead. The constant
+    0 takes any unit (``MAX(gap, 0)``); every other constant is a pure number."""
 
     value: float
 
 
 @dataclass(frozen=True, eq=False)
 class Ref(Expr):
-    """A reference to an input, a named constant or another line item."""
+    """A reference to an input, a named constant, a timeline row (``year``,
+    ``period``) or another line item."""
 
     name: str
-
-    def refs(self) -> Iterator[str]:
-        yield self.name
 
 
 @dataclass(frozen=True, eq=False)
 class Binary(Expr):
+    """``left op right`` for an arithmetic operator (``+ - * / ^``) or a
+    comparison (``< <= > >= = <>``, giving 1 or 0)."""
+
     op: str
     left: Expr
     right: Expr
 
-    def children(self) -> tuple[Expr, ...]:
-        return (self.left, self.right)
+    def __post_init__(self) -> None:
+        if self.op not in ARITHMETIC + COMPARISONS:
+            raise ValueError(f"unknown operator {self.op!r}")
+
+
+FUNCTIONS = ("MAX", "MIN", "IF", "AND", "LOG", "ABS")
 
 
 @dataclass(frozen=True, eq=False)
@@ -188,8 +193,9 @@ class Func(Expr):
     name: str
     args: tuple[Expr, ...]
 
-    def children(self) -> tuple[Expr, ...]:
-        return self.args
+    def __post_init__(self) -> None:
+        if self.name not in FUNCTIONS:
+            raise ValueError(f"unknown function {self.name!r} (known: {', '.join(FUNCTIONS)})")
 
 
 def Max(*args: Expr | float) -> Expr:
@@ -224,14 +230,11 @@ def Log(value: Expr, base: Expr | float) -> Expr:
 
 @dataclass(frozen=True, eq=False)
 class SafeDiv(Expr):
-    """``numerator / denominator``, or "not available" (NaN) where the
-    denominator is 0. Excel: ``IF(denominator=0, "n/a", numerator/denominator)``."""
+    """``numerator / denominator``, or n/a where the denominator is 0.
+    Excel: ``IF(denominator=0, NA(), numerator/denominator)``."""
 
     numerator: Expr
     denominator: Expr
-
-    def children(self) -> tuple[Expr, ...]:
-        return (self.numerator, self.denominator)
 
 
 # Timeline operators -----------------------------------------------------
@@ -239,32 +242,44 @@ class SafeDiv(Expr):
 
 @dataclass(frozen=True, eq=False)
 class CumSum(Expr):
-    """Running total along the timeline (Excel ``SUM($F7:F7)``)."""
+    """Running total of a row of yearly amounts (Excel ``SUM($J7:K7)``). A
+    row in X/yr adds up to X: each value is the amount of a one-year period."""
 
-    series: Expr
-
-    def children(self) -> tuple[Expr, ...]:
-        return (self.series,)
+    series: Ref
 
 
 @dataclass(frozen=True, eq=False)
 class Sum(Expr):
-    """Total over the timeline: a scalar (Excel ``SUM(row)``)."""
+    """Total of a row of yearly amounts over the timeline: a scalar
+    (Excel ``SUM(row)``). A row in X/yr adds up to X."""
 
     series: Ref
-
-    def refs(self) -> Iterator[str]:
-        yield self.series.name
 
 
 @dataclass(frozen=True, eq=False)
-class First(Expr):
-    """Value in the first year of the timeline: a scalar (``INDEX(row, 1)``)."""
+class SumProduct(Expr):
+    """Total over the timeline of the product of two rows (``SUMPRODUCT``),
+    e.g. a cash flow in USD/yr times discount factors gives USD."""
+
+    a: Ref
+    b: Ref
+
+
+@dataclass(frozen=True, eq=False)
+class At(Expr):
+    """The value of a row in the year where a one-hot 0/1 flag row is 1 (0 if
+    none): a scalar in the row's unit. Excel: ``SUMPRODUCT(row, flag)``."""
 
     series: Ref
+    flag: Ref
 
-    def refs(self) -> Iterator[str]:
-        yield self.series.name
+
+@dataclass(frozen=True, eq=False)
+class Last(Expr):
+    """Value in the last year of the timeline: a scalar
+    (``INDEX(row, 1, COLUMNS(row))``)."""
+
+    series: Ref
 
 
 @dataclass(frozen=True, eq=False)
@@ -273,285 +288,233 @@ class RowMax(Expr):
 
     series: Ref
 
-    def refs(self) -> Iterator[str]:
-        yield self.series.name
-
-
-@dataclass(frozen=True, eq=False)
-class Last(Expr):
-    """Value in the last year of the timeline: a scalar
-    (``INDEX(row, COLUMNS(row))``)."""
-
-    series: Ref
-
-    def refs(self) -> Iterator[str]:
-        yield self.series.name
-
-
-@dataclass(frozen=True, eq=False)
-class SumProduct(Expr):
-    """Sum over the timeline of the product of two rows (``SUMPRODUCT``)."""
-
-    a: Ref
-    b: Ref
-
-    def refs(self) -> Iterator[str]:
-        yield self.a.name
-        yield self.b.name
-
 
 @dataclass(frozen=True, eq=False)
 class Irr(Expr):
-    """Internal rate of return of a cash-flow row (Excel ``IRR``); NaN when
-    there is none."""
+    """Internal rate of return of a cash-flow row (Excel ``IRR``); n/a when
+    there is none (the rule: :func:`econ.finance.irr`)."""
 
     series: Ref
-
-    def refs(self) -> Iterator[str]:
-        yield self.series.name
 
 
 @dataclass(frozen=True, eq=False)
 class FirstYearWhere(Expr):
-    """Calendar year of the first column where a 0/1 flag row is 1; NaN if
-    none. Excel: ``IFERROR(INDEX(year, MATCH(1, flag, 0)), "n/a")``."""
+    """Calendar year of the first column where a 0/1 flag row is 1; n/a if
+    none. Excel: ``INDEX(year, 1, MATCH(1, flag, 0))`` (MATCH gives #N/A)."""
 
     flag: Ref
-
-    def refs(self) -> Iterator[str]:
-        yield self.flag.name
-        yield "year"
 
 
 @dataclass(frozen=True, eq=False)
 class Check(Expr):
-    """1 when ``actual`` equals ``expected`` within the model's relative
-    tolerance (named input ``check_tolerance``), else 0.
+    """1 when ``actual`` equals ``expected`` within the relative tolerance
+    (named constant ``check_tolerance``) of ``scale`` (default: the larger of
+    1 and the two magnitudes), else 0. Two n/a sides agree (1); one n/a side
+    is a failure (0).
 
-    Excel: ``IF(ABS(a-b)<=check_tolerance*MAX(1,ABS(a),ABS(b)),1,0)``.
+    Excel: ``IF(AND(ISNUMBER(a),ISNUMBER(b)),IF(ABS(a-b)<=tol*scale,1,0),
+    IF(AND(ISNA(a),ISNA(b)),1,0))``.
     """
 
     actual: Expr
     expected: Expr
+    scale: Expr | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "expected", _as_expr(self.expected))
 
-    def children(self) -> tuple[Expr, ...]:
-        return (self.actual, self.expected)
 
-    def refs(self) -> Iterator[str]:
-        yield from super().refs()
-        yield "check_tolerance"
+#: The closed union the backends match on.
+Node: TypeAlias = (
+    Const
+    | Ref
+    | Binary
+    | Func
+    | SafeDiv
+    | CumSum
+    | Sum
+    | SumProduct
+    | At
+    | Last
+    | RowMax
+    | Irr
+    | FirstYearWhere
+    | Check
+)
+ALL_NODE_TYPES: tuple[type[Expr], ...] = (
+    Const,
+    Ref,
+    Binary,
+    Func,
+    SafeDiv,
+    CumSum,
+    Sum,
+    SumProduct,
+    At,
+    Last,
+    RowMax,
+    Irr,
+    FirstYearWhere,
+    Check,
+)
+#: Reductions: a series in, a scalar out.
+REDUCTIONS: tuple[type[Expr], ...] = (Sum, SumProduct, At, Last, RowMax, Irr, FirstYearWhere)
+
+
+def as_node(e: Expr) -> Node:
+    """``e`` typed as the closed union (for exhaustive ``match``)."""
+    if not isinstance(e, ALL_NODE_TYPES):
+        raise TypeError(f"{type(e).__name__} is not a node type of econ.model.expr")
+    return cast(Node, e)
 
 
 # ---------------------------------------------------------------------------
-# Backend 1: numpy
+# Graph utilities
 # ---------------------------------------------------------------------------
 
-_NP_BINARY: dict[str, Callable[[Any, Any], Any]] = {
-    "+": np.add,
-    "-": np.subtract,
-    "*": np.multiply,
-    "/": np.divide,
-    "^": np.power,
-    "<": np.less,
-    "<=": np.less_equal,
-    ">": np.greater,
-    ">=": np.greater_equal,
-    "=": np.equal,
-    "<>": np.not_equal,
-}
+#: Names every Check reads besides its operands.
+CHECK_TOLERANCE = "check_tolerance"
 
 
-def evaluate(expr: Expr, env: Mapping[str, Array], n_years: int) -> Array:
-    """Evaluate ``expr`` with numpy.
+def refs(e: Expr) -> Iterator[str]:
+    """Names an expression reads (with repeats), ``year`` for FirstYearWhere and
+    ``check_tolerance`` for a Check.
+
+    >>> sorted(set(refs(Ref("a") * Ref("b") + Ref("a"))))
+    ['a', 'b']
+    """
+    node = as_node(e)
+    if isinstance(node, Ref):
+        yield node.name
+        return
+    if isinstance(node, FirstYearWhere):
+        yield "year"
+    if isinstance(node, Check):
+        yield CHECK_TOLERANCE
+    for child in node.children():
+        yield from refs(child)
+
+
+def map_refs(e: Expr, fn: Callable[[Ref], Expr]) -> Expr:
+    """A copy of ``e`` with every reference ``r`` replaced by ``fn(r)``.
+    Timeline operators take references only, so there ``fn`` must return a
+    :class:`Ref` (a renamed row)."""
+    node = as_node(e)
+    if isinstance(node, Ref):
+        return fn(node)
+    if isinstance(node, Const):
+        return node
+    changes: dict[str, object] = {}
+    for f in fields(node):
+        value = getattr(node, f.name)
+        if isinstance(value, Ref) and isinstance(node, (*REDUCTIONS, CumSum)):
+            new = fn(value)
+            if not isinstance(new, Ref):
+                raise TypeError(
+                    f"{type(node).__name__} needs a named row; cannot substitute "
+                    f"{value.name!r} by an expression"
+                )
+            changes[f.name] = new
+        elif isinstance(value, Expr):
+            changes[f.name] = map_refs(value, fn)
+        elif isinstance(value, tuple):
+            changes[f.name] = tuple(map_refs(a, fn) if isinstance(a, Expr) else a for a in value)
+    return replace(node, **changes)  # type: ignore[arg-type]
+
+
+def substitute(e: Expr, mapping: Mapping[str, Expr]) -> Expr:
+    """``e`` with each name in ``mapping`` replaced by its expression.
+
+    >>> print(substitute(Ref("p") * Ref("q"), {"p": Ref("p2"), "q": Const(0.0)}))
+    p2*0
+    """
+    return map_refs(e, lambda r: mapping.get(r.name, r))
+
+
+def simplify(e: Expr) -> Expr:
+    """Fold constants left by a substitution: ``0*x`` -> 0, ``x+0`` -> x,
+    ``x*1`` -> x, ``2*3`` -> 6. Both backends read the simplified expression,
+    so they stay identical.
+
+    >>> print(simplify(Const(0.0) * Ref("volume") + Ref("cost") * Const(1.0)))
+    cost
+    """
+    node = as_node(e)
+    if isinstance(node, Binary):
+        a, b = simplify(node.left), simplify(node.right)
+        ca = a.value if isinstance(a, Const) else None
+        cb = b.value if isinstance(b, Const) else None
+        op = node.op
+        if ca is not None and cb is not None and op in ("+", "-", "*"):
+            return Const({"+": ca + cb, "-": ca - cb, "*": ca * cb}[op])
+        if op == "*" and (ca == 0 or cb == 0):
+            return Const(0.0)
+        if (op == "*" and ca == 1) or (op == "+" and ca == 0):
+            return b
+        if (op in ("*", "/") and cb == 1) or (op in ("+", "-") and cb == 0):
+            return a
+        return Binary(op, a, b)
+    if isinstance(node, Func):
+        return Func(node.name, tuple(simplify(x) for x in node.args))
+    if isinstance(node, SafeDiv):
+        return SafeDiv(simplify(node.numerator), simplify(node.denominator))
+    if isinstance(node, Check):
+        scale = None if node.scale is None else simplify(node.scale)
+        return Check(simplify(node.actual), simplify(node.expected), scale)
+    return node
+
+
+def degree(e: Expr, name: str, known: Mapping[str, int | None] | None = None) -> int | None:
+    """Polynomial degree of ``e`` in the variable ``name``: 0 (does not depend
+    on it), 1 (affine) or ``None`` (anything else: products of dependent
+    terms, powers, MAX/MIN/IF/comparisons or reductions other than sums of a
+    dependent row).
 
     Args:
-        expr: the expression.
-        env: value of every name it refers to, each of shape ``(S, 1)``
-            (scalar per scenario) or ``(S, Y)`` (per year).
-        n_years: Y, the timeline length (used to broadcast scalars to rows).
+        e: the expression.
+        name: the variable.
+        known: the degree of other names (line items already analysed); names
+            not listed are constants (degree 0).
 
-    Returns:
-        An array of shape ``(S, 1)`` or ``(S, Y)``.
-
-    >>> import numpy as np
-    >>> env = {"a": np.array([[20.0]]), "b": np.array([[11.5]])}
-    >>> evaluate(Max(Ref("a") - Ref("b"), 0), env, 3)
-    array([[8.5]])
+    >>> degree(Ref("x") * Ref("a") + Ref("b"), "x")
+    1
+    >>> degree(Max(Ref("x"), 0), "x") is None
+    True
     """
+    known = known or {}
 
-    def row(e: Expr) -> Array:
-        value = ev(e)
-        return np.broadcast_to(value, (value.shape[0], n_years))
+    def deg(x: Expr) -> int | None:
+        node = as_node(x)
+        match node:
+            case Ref(name=n):
+                return 1 if n == name else known.get(n, 0)
+            case Const():
+                return 0
+            case Binary(op=op, left=left, right=right):
+                a, b = deg(left), deg(right)
+                if a is None or b is None:
+                    return None
+                if op in ("+", "-"):
+                    return max(a, b)
+                if op == "*":
+                    return a + b if a + b <= 1 else None
+                if op == "/":
+                    return a if b == 0 else None
+                return 0 if a == b == 0 else None  # ^ and comparisons
+            case SafeDiv(numerator=num, denominator=den):
+                a, b = deg(num), deg(den)
+                return a if b == 0 else None
+            case CumSum(series=s) | Sum(series=s) | Last(series=s):
+                return deg(s)
+            case SumProduct(a=a_, b=b_):
+                a, b = deg(a_), deg(b_)
+                if a is None or b is None:
+                    return None
+                return a + b if a + b <= 1 else None
+            case At(series=s, flag=f):
+                return deg(s) if deg(f) == 0 else None
+            case Func() | RowMax() | Irr() | FirstYearWhere() | Check():
+                return 0 if all(deg(c) == 0 for c in node.children()) else None
+        return None  # pragma: no cover - the match is exhaustive
 
-    def ev(e: Expr) -> Array:
-        if isinstance(e, Const):
-            return np.array([[e.value]])
-        if isinstance(e, Ref):
-            return env[e.name]
-        if isinstance(e, Binary):
-            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-                out = _NP_BINARY[e.op](ev(e.left), ev(e.right))
-            return np.asarray(out, dtype=np.float64)
-        if isinstance(e, Func):
-            args = [ev(a) for a in e.args]
-            if e.name == "MAX":
-                return functools.reduce(np.maximum, args)
-            if e.name == "MIN":
-                return functools.reduce(np.minimum, args)
-            if e.name == "IF":
-                return np.where(args[0] != 0, args[1], args[2]).astype(np.float64)
-            if e.name == "AND":
-                out = args[0] != 0
-                for a in args[1:]:
-                    out = out & (a != 0)
-                return out.astype(np.float64)
-            if e.name == "LOG":
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    return np.asarray(np.log(args[0]) / np.log(args[1]), dtype=np.float64)
-            if e.name == "ABS":
-                return np.abs(args[0])
-            raise ValueError(f"unknown function {e.name!r}")
-        if isinstance(e, SafeDiv):
-            num, den = ev(e.numerator), ev(e.denominator)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                return np.where(den == 0, np.nan, num / np.where(den == 0, 1.0, den))
-        if isinstance(e, CumSum):
-            return np.cumsum(row(e.series), axis=1)
-        if isinstance(e, Sum):
-            return row(e.series).sum(axis=1, keepdims=True)
-        if isinstance(e, First):
-            return row(e.series)[:, :1]
-        if isinstance(e, Last):
-            return row(e.series)[:, -1:]
-        if isinstance(e, RowMax):
-            return row(e.series).max(axis=1, keepdims=True)
-        if isinstance(e, SumProduct):
-            return np.einsum("sy,sy->s", row(e.a), row(e.b))[:, None]
-        if isinstance(e, Irr):
-            return np.asarray(
-                finance.irr(np.ascontiguousarray(row(e.series))), dtype=np.float64
-            ).reshape(-1, 1)
-        if isinstance(e, FirstYearWhere):
-            flags = row(e.flag) > 0.5
-            years = row(Ref("year"))
-            idx = flags.argmax(axis=1)
-            found = np.asarray(flags.any(axis=1))
-            picked = np.take_along_axis(years, idx[:, None], axis=1)
-            return np.where(found[:, None], picked, np.nan)
-        if isinstance(e, Check):
-            a, b = ev(e.actual), ev(e.expected)
-            tol = env["check_tolerance"]
-            scale = np.maximum(1.0, np.maximum(np.abs(a), np.abs(b)))
-            return (np.abs(a - b) <= tol * scale).astype(np.float64)
-        raise TypeError(f"cannot evaluate {type(e).__name__}")
-
-    return ev(expr)
-
-
-# ---------------------------------------------------------------------------
-# Backend 2: Excel formulas
-# ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class FormulaContext:
-    """How names render in one cell of the workbook.
-
-    Attributes:
-        cell: maps a name to the text of a reference to its value in the
-            current column (``"F12"``, ``"discount_rate"``,
-            ``"INDEX(price,1,F$5)"``).
-        row: maps a series name to a reference to its whole timeline row
-            (a defined name such as ``"gap_usd_per_kg"``), for reductions.
-        running: maps a series name to the running range ``"$F12:F12"``
-            ending at the current column, for :class:`CumSum`.
-    """
-
-    cell: Callable[[str], str]
-    row: Callable[[str], str]
-    running: Callable[[str], str]
-
-    @classmethod
-    def plain(cls) -> FormulaContext:
-        """Names render as themselves: for reading a definition."""
-        return cls(cell=lambda n: n, row=lambda n: n, running=lambda n: f"running {n}")
-
-
-def _number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else repr(value)
-
-
-def to_formula(expr: Expr, ctx: FormulaContext) -> str:
-    """Render ``expr`` as the text of an Excel formula (without the ``=``).
-
-    >>> ctx = FormulaContext(cell=lambda n: {"gap": "F12"}.get(n, n),
-    ...                      row=lambda n: n, running=lambda n: n)
-    >>> to_formula(Max(Ref("gap"), 0) * Ref("volume_kg"), ctx)
-    'MAX(F12,0)*volume_kg'
-    """
-
-    def wrap(e: Expr, parent: int, right: bool) -> str:
-        text = fmt(e)
-        if isinstance(e, Binary):
-            mine = _PRECEDENCE[e.op]
-            if mine < parent or (right and mine == parent):
-                return f"({text})"
-        if isinstance(e, Const) and e.value < 0:
-            return f"({text})"
-        return text
-
-    def fmt(e: Expr) -> str:
-        if isinstance(e, Const):
-            return _number(e.value)
-        if isinstance(e, Ref):
-            return ctx.cell(e.name)
-        if isinstance(e, Binary):
-            p = _PRECEDENCE[e.op]
-            if e.op == "-" and isinstance(e.left, Const) and e.left.value == 0:
-                inner = fmt(e.right)
-                # Excel's unary minus binds tighter than ^: always bracket.
-                return f"-({inner})" if isinstance(e.right, Binary | SafeDiv) else f"-{inner}"
-            # Excel's ^ binds tighter than unary minus and is left-assoc.
-            return f"{wrap(e.left, p, False)}{e.op}{wrap(e.right, p, True)}"
-        if isinstance(e, Func):
-            return f"{e.name}({','.join(fmt(a) for a in e.args)})"
-        if isinstance(e, SafeDiv):
-            den = fmt(e.denominator)
-            return (
-                f'IF({den}=0,"{NOT_AVAILABLE}",'
-                f"{wrap(e.numerator, 3, False)}/{wrap(e.denominator, 3, True)})"
-            )
-        if isinstance(e, CumSum):
-            if not isinstance(e.series, Ref):
-                raise TypeError("CumSum renders only over a named row")
-            return f"SUM({ctx.running(e.series.name)})"
-        if isinstance(e, Sum):
-            return f"SUM({ctx.row(e.series.name)})"
-        if isinstance(e, First):
-            return f"INDEX({ctx.row(e.series.name)},1,1)"
-        if isinstance(e, RowMax):
-            return f"MAX({ctx.row(e.series.name)})"
-        if isinstance(e, Last):
-            rng = ctx.row(e.series.name)
-            return f"INDEX({rng},1,COLUMNS({rng}))"
-        if isinstance(e, SumProduct):
-            return f"SUMPRODUCT({ctx.row(e.a.name)},{ctx.row(e.b.name)})"
-        if isinstance(e, Irr):
-            # Guess 0: the spreadsheet's Newton iteration then starts where the
-            # engine's rule (the root nearest 0) looks.
-            return f'IFERROR(IRR({ctx.row(e.series.name)},0),"{NOT_AVAILABLE}")'
-        if isinstance(e, FirstYearWhere):
-            return (
-                f"IFERROR(INDEX({ctx.row('year')},1,MATCH(1,{ctx.row(e.flag.name)},0)),"
-                f'"{NOT_AVAILABLE}")'
-            )
-        if isinstance(e, Check):
-            a, b = fmt(e.actual), fmt(e.expected)
-            tol = ctx.cell("check_tolerance")
-            return f"IF(ABS({a}-({b}))<={tol}*MAX(1,ABS({a}),ABS({b})),1,0)"
-        raise TypeError(f"cannot render {type(e).__name__}")
-
-    return fmt(expr)
+    return deg(e)

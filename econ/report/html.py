@@ -14,7 +14,7 @@ import math
 import os
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -24,54 +24,25 @@ import jinja2
 from markupsafe import Markup
 
 from econ import __version__
-from econ.display import format_value
+from econ.display import format_item, format_value
 from econ.engine import Results
 from econ.report.svg import Series, bar_line_chart, line_chart
 from econ.scenario import Assumption, Scenario
 
 __all__ = [
-    "HEADLINE_KEYS",
-    "INDEX_KEYS",
     "Chart",
+    "Column",
     "IndexRow",
     "SweepTable",
     "build_charts",
     "format_value",
+    "index_columns",
     "render_index",
     "render_summary",
     "write_index",
     "write_summary",
     "write_text_atomic",
 ]
-
-#: Metrics shown as headline cards, in order (those the model has).
-HEADLINE_KEYS = (
-    "ref_gap_usd_per_kg",
-    "ref_gap_pct",
-    "ref_subsidy_usd_per_yr",
-    "budget_coverage_yr",
-    "gap_close_year",
-    "budget_exhausted_year",
-    "npv_usd",
-    "project_irr",
-    "payback_year",
-    "levelized_cost_usd_per_kg",
-    "breakeven_subsidy_usd_per_kg",
-)
-
-#: Metrics in the batch index and summary tables.
-INDEX_KEYS = (
-    "ref_gap_usd_per_kg",
-    "ref_gap_pct",
-    "ref_subsidy_usd_per_yr",
-    "budget_coverage_yr",
-    "gap_close_year",
-    "total_discounted_subsidy_usd",
-    "npv_usd",
-    "project_irr",
-    "payback_year",
-    "levelized_cost_usd_per_kg",
-)
 
 
 def _data_value(value: float) -> str:
@@ -90,65 +61,36 @@ class Chart:
 
 
 def build_charts(scenario: Scenario, results: Results) -> list[Chart]:
-    """The charts of one scenario, each timed.
+    """The charts the model declares (:class:`econ.model.schema.Chart`), each timed.
 
-    Returns:
-        Cost vs benchmark, subsidy vs budget, and (project models) cash flow.
+    A chart with bars draws its first bar series against its first line
+    series; a chart of lines draws them all.
     """
     years = list(results.years)
-    specs: list[tuple[str, str, Any]] = [
-        (
-            "chart-cost",
-            "Domestic unit cost vs benchmark (USD/kg)",
-            lambda: line_chart(
-                years,
-                [
-                    Series("Domestic unit cost", results.row("unit_cost_usd_per_kg").tolist()),
-                    Series(
-                        "Benchmark", results.row("benchmark_cost_usd_per_kg").tolist(), dashed=True
-                    ),
-                ],
-                title="Domestic unit cost vs benchmark",
-                unit="USD/kg",
-                chart_id="chart-cost",
-            ),
-        ),
-        (
-            "chart-subsidy",
-            "Annual subsidy vs budget remaining (USD)",
-            lambda: bar_line_chart(
-                years,
-                Series("Annual subsidy", results.row("subsidy_usd_per_yr").tolist()),
-                Series("Budget remaining", results.row("budget_remaining_usd").tolist()),
-                title="Annual subsidy vs budget remaining",
-                unit="USD",
-                chart_id="chart-subsidy",
-                right_axis=True,
-            ),
-        ),
-    ]
-    if "net_cash_flow_usd" in results.values:
-        specs.append(
-            (
-                "chart-cashflow",
-                "Project net cash flow (USD)",
-                lambda: bar_line_chart(
-                    years,
-                    Series("Net cash flow", results.row("net_cash_flow_usd").tolist()),
-                    Series(
-                        "Cumulative", results.row("cumulative_cash_flow_usd").tolist(), dashed=True
-                    ),
-                    title="Project net cash flow",
-                    unit="USD",
-                    chart_id="chart-cashflow",
-                ),
-            )
-        )
     charts = []
-    for chart_id, title, render in specs:
+    for spec in scenario.model.charts:
         start = time.perf_counter()
-        svg = render()
-        charts.append(Chart(chart_id, title, svg, (time.perf_counter() - start) * 1e3))
+        series = [
+            Series(s.label, results.row(s.key).tolist(), dashed=s.dashed) for s in spec.series
+        ]
+        bars = [x for x, s in zip(series, spec.series, strict=True) if s.kind == "bar"]
+        lines = [x for x, s in zip(series, spec.series, strict=True) if s.kind == "line"]
+        if bars and lines:
+            svg = bar_line_chart(
+                years,
+                bars[0],
+                lines[0],
+                title=spec.title,
+                unit=spec.unit,
+                chart_id=spec.chart_id,
+                right_axis=spec.right_axis,
+            )
+        else:
+            svg = line_chart(
+                years, series, title=spec.title, unit=spec.unit, chart_id=spec.chart_id
+            )
+        title = f"{spec.title} ({spec.unit})"
+        charts.append(Chart(spec.chart_id, title, svg, (time.perf_counter() - start) * 1e3))
     return charts
 
 
@@ -214,27 +156,34 @@ def render_summary(scenario: Scenario, results: Results) -> str:
         A complete, self-contained HTML document.
     """
     values = results.scalars()
-    items = {i.key: i for i in scenario.model.items}
+    model = scenario.model
+    items = {i.key: i for i in model.items}
     metrics = [
-        {"key": i.key, "label": i.label, "unit": i.unit, "value": values[i.key]}
-        for i in scenario.model.items_with("metric")
+        {
+            "key": i.key,
+            "label": i.label,
+            "unit": i.unit,
+            "value": values[i.key],
+            "text": format_item(values[i.key], i),
+            "headline": i.headline,
+        }
+        for i in model.items_with("metric")
     ]
-    headline = [m for k in HEADLINE_KEYS for m in metrics if m["key"] == k]
+    headline = [m for m in metrics if m["headline"]]
     checks = [
-        {"key": i.key, "label": i.label, "value": values[i.key]}
-        for i in scenario.model.items_with("check")
+        {
+            "key": i.key,
+            "label": i.label,
+            "value": values[i.key],
+            "text": format_item(values[i.key], i),
+        }
+        for i in model.items_with("check")
+        if i.key != "master_check"
     ]
     charts = build_charts(scenario, results)
     rows = [_assumption_row(scenario, a) for a in scenario.assumptions.values()]
     last_year = scenario.start_year + scenario.horizon_yr - 1
-    close = values.get("gap_close_year", math.nan)
-    gap = values.get("ref_gap_usd_per_kg", math.nan)
-    if gap <= 0:
-        learning = "The domestic cost is already at or below the benchmark in the reference year."
-    elif math.isfinite(close):
-        learning = f"Learning by doing closes the gap in {close:.0f}."
-    else:
-        learning = f"Learning by doing does not close the gap by {last_year}."
+    learning = " ".join(model.narrative(values, last_year)) if model.narrative else ""
     template = _environment().get_template("summary.html.j2")
     return template.render(
         scenario=scenario,
@@ -302,6 +251,32 @@ class IndexRow:
     seconds: float = 0.0
 
 
+@dataclass(frozen=True)
+class Column:
+    """A metric column of a batch index: key, label, unit, display, n/a text."""
+
+    key: str
+    label: str
+    unit: str
+    display: str = "auto"
+    na_text: str = "n/a"
+
+    def text(self, value: float) -> str:
+        """The value as the index shows it."""
+        return format_value(value, self.unit, self.display, self.na_text)
+
+
+def index_columns(models: Sequence[Any]) -> list[Column]:
+    """The index columns the models declare (``LineItem.index``), in order,
+    each key once."""
+    out: dict[str, Column] = {}
+    for model in models:
+        for item in model.items_with("metric"):
+            if item.index and item.key not in out:
+                out[item.key] = Column(item.key, item.label, item.unit, item.display, item.na_text)
+    return list(out.values())
+
+
 @dataclass
 class SweepTable:
     """A metric over a 1-D or 2-D grid of varied inputs.
@@ -321,6 +296,12 @@ class SweepTable:
     keys: list[str]
     axes: list[list[float]]
     values: list[list[float]]
+    display: str = "auto"
+    na_text: str = "n/a"
+
+    def text(self, value: float) -> str:
+        """A cell's value as shown."""
+        return format_value(value, self.unit, self.display, self.na_text)
 
     def colour(self, value: float) -> str:
         """A cell background from light blue (low) to dark orange (high)."""
@@ -344,7 +325,7 @@ def render_index(
     rows: Sequence[IndexRow],
     *,
     title: str = "econ batch",
-    labels: Mapping[str, tuple[str, str]] | None = None,
+    columns: Sequence[Column] | None = None,
     sweep: SweepTable | None = None,
     elapsed_s: float | None = None,
 ) -> str:
@@ -353,17 +334,14 @@ def render_index(
     Args:
         rows: one per scenario, failed ones included.
         title: page title.
-        labels: metric key -> (label, unit) for the table columns; columns
-            are the :data:`INDEX_KEYS` that any row has.
+        columns: the metric columns (:func:`index_columns` of the models).
         sweep: an optional sweep table or heat map.
         elapsed_s: wall time of the batch, shown in the footer.
 
     Returns:
         A complete, self-contained HTML document.
     """
-    labels = dict(labels or {})
-    present = {k for r in rows for k in r.metrics}
-    columns = [(k, *labels.get(k, (k, ""))) for k in INDEX_KEYS if k in present]
+    columns = list(columns or [])
     ok = [r for r in rows if r.error is None]
     failed = [r for r in rows if r.error is not None]
     template = _environment().get_template("index.html.j2")

@@ -1,0 +1,245 @@
+"""Solved metrics derived from the graph, and the vectorized solver.
+
+A :class:`~econ.model.schema.Solve` asks for the value of an input (the
+*variable*) at which a scalar line item (the *target*, e.g. NPV) is 0, with
+some other inputs held fixed (e.g. no subsidy). Nothing about the answer is
+derived by hand:
+
+1. **Plug-back block.** Every item on a path from the variable (or a fixed
+   input) to the target is copied with :func:`~econ.model.expr.substitute`:
+   the variable becomes the solved value, fixed inputs their values, and
+   items their copies. The block is "the same cash flow at the solved value";
+   a check requires its target to be 0 (within the tolerance of the solve's
+   scale). The workbook carries the block as live formulas.
+2. **Closed form where the graph shows it is exact.** If
+   :func:`~econ.model.expr.degree` finds the target affine in the variable,
+   two more substituted blocks evaluate it at 0 and at the solve's probe
+   value ``p``, and the solved value is ``p * f(0) / (f(0) - f(p))`` (n/a when
+   the target does not move with the variable): a live formula of the inputs
+   in both backends.
+3. **Otherwise an engine solve.** :func:`solve_root` brackets and refines the
+   root of the block's target for every scenario at once (Illinois false
+   position); the workbook holds the engine's value, marked as such, and its
+   live plug-back check shows whether it still holds after an edit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.typing import NDArray
+
+from econ.model.expr import (
+    Check,
+    Const,
+    Expr,
+    Ref,
+    SafeDiv,
+    degree,
+    refs,
+    simplify,
+    substitute,
+)
+
+if TYPE_CHECKING:
+    from econ.model.schema import Constant, InputSpec, LineItem, Solve
+
+__all__ = ["derive_solve", "solve_root"]
+
+Array = NDArray[np.float64]
+
+
+def _ancestors(key: str, deps: dict[str, set[str]]) -> set[str]:
+    out: set[str] = set()
+    stack = [key]
+    while stack:
+        k = stack.pop()
+        for d in deps.get(k, ()):
+            if d not in out:
+                out.add(d)
+                stack.append(d)
+    return out
+
+
+def derive_solve(
+    solve: Solve,
+    inputs: Sequence[InputSpec],
+    constants: Sequence[Constant],
+    items: Iterable[LineItem],
+) -> list[LineItem]:
+    """The line items a solve adds to its model (see the module docs).
+
+    Returns:
+        The plug-back block, the probe blocks and closed form (affine target)
+        or the engine-solved item, and the plug-back check.
+    """
+    from econ.model.schema import LineItem
+
+    given = {i.key: i for i in items}
+    input_keys = {i.key for i in inputs}
+    for name in (solve.variable, *(k for k, _ in solve.fixed)):
+        if name not in input_keys:
+            raise ValueError(f"solve {solve.key!r}: {name!r} is not an input")
+    if solve.target not in given or given[solve.target].shape != "scalar":
+        raise ValueError(f"solve {solve.key!r}: target {solve.target!r} is not a scalar line item")
+    deps = {k: set(refs(i.expr)) for k, i in given.items()}
+    upstream = _ancestors(solve.target, deps) | {solve.target}
+    moved = {solve.variable, *(k for k, _ in solve.fixed)}
+    block = [
+        k
+        for k in given
+        if k in upstream and (moved & _ancestors(k, deps) or moved & deps[k] or k in moved)
+    ]
+    if solve.target not in block:
+        raise ValueError(f"solve {solve.key!r}: {solve.target!r} does not depend on the variable")
+    fixed: dict[str, Expr] = {k: Const(float(v)) for k, v in solve.fixed}
+
+    def copy(variable: Expr, prefix: str, note: str) -> list[LineItem]:
+        """The block with the variable replaced; an item that folds to a
+        constant (e.g. a subsidy income at subsidy 0) is inlined, not copied."""
+        mapping: dict[str, Expr] = {solve.variable: variable, **fixed}
+        out: list[LineItem] = []
+        for k in block:
+            expr = simplify(substitute(given[k].expr, mapping))
+            if isinstance(expr, Const) and k != solve.target:
+                mapping[k] = expr
+                continue
+            mapping[k] = Ref(f"{prefix}_{k}")
+            out.append(
+                LineItem(
+                    f"{prefix}_{k}",
+                    f"{given[k].label} {note}",
+                    given[k].unit,
+                    expr,
+                    f"'{k}' {note}: the same definition with '{solve.variable}' replaced"
+                    + (
+                        f" and {', '.join(f'{n} = {v:g}' for n, v in solve.fixed)}"
+                        if solve.fixed
+                        else ""
+                    )
+                    + ".",
+                    given[k].shape,
+                    "calc",
+                    display=given[k].display,
+                    section=f"Solved: {solve.label} ({note})",
+                )
+            )
+        return out
+
+    plug_back = copy(Ref(solve.key), solve.prefix, f"at the {solve.label.lower()}")
+    known: dict[str, int | None] = {}
+    for item in plug_back:
+        known[item.key] = degree(item.expr, solve.key, known)
+    target_pb = f"{solve.prefix}_{solve.target}"
+    affine = known[target_pb] is not None
+    out: list[LineItem] = []
+    if affine:
+        p0 = copy(Const(0.0), f"{solve.prefix}_p0", "at 0 (closed form)")
+        p1 = copy(solve.probe, f"{solve.prefix}_p1", "at the probe value (closed form)")
+        f0, f1 = Ref(f"{solve.prefix}_p0_{solve.target}"), Ref(f"{solve.prefix}_p1_{solve.target}")
+        expr: Expr = SafeDiv(solve.probe * f0, f0 - f1)
+        doc = (
+            f"{solve.doc} The target is affine in '{solve.variable}' (shown by the graph), so "
+            f"two evaluations at 0 and at the probe value solve it exactly: p*f(0)/(f(0)-f(p))."
+        )
+        out += [*p0, *p1]
+    else:
+        expr = Ref(target_pb)
+        doc = (
+            f"{solve.doc} Solved by econ (the target is not affine in '{solve.variable}'); "
+            "the plug-back check shows whether it still holds after an edit."
+        )
+    out.append(
+        LineItem(
+            solve.key,
+            solve.label,
+            solve.unit,
+            expr,
+            doc,
+            "scalar",
+            "metric",
+            display=solve.display,
+            headline=solve.headline,
+            index=solve.index,
+            na_text=solve.na_text,
+            solved=not affine,
+        )
+    )
+    out += plug_back
+    target = given[solve.target]
+    out.append(
+        LineItem(
+            f"check_plug_back_{solve.key}",
+            f"{target.label} at the {solve.label.lower()} = 0 (plug-back)",
+            "1",
+            Check(Ref(target_pb), Ref(solve.key) * 0, scale=solve.scale),
+            f"The plug-back block re-evaluates '{solve.target}' at '{solve.key}' with the "
+            "model's own formulas; it must be 0 (n/a when no solution exists).",
+            "scalar",
+            "check",
+            display="flag",
+        )
+    )
+    return out
+
+
+def solve_root(
+    f: Callable[[Array], Array],
+    probe: Array,
+    *,
+    xtol: float = 1e-12,
+    max_expand: int = 60,
+    max_iter: int = 200,
+) -> Array:
+    """Roots of ``f`` for S scenarios at once (vectorized Illinois false position).
+
+    Args:
+        f: maps candidate values, shape ``(S, 1)``, to the target, ``(S, 1)``.
+        probe: a non-zero magnitude of the root per scenario, ``(S, 1)``; the
+            bracket search starts from ``[0, probe]`` and doubles outwards in
+            both directions.
+        xtol: relative tolerance on the root.
+        max_expand: bracket doublings before giving up (NaN).
+        max_iter: refinement steps.
+
+    Returns:
+        The roots, ``(S, 1)``; NaN where no sign change was found.
+
+    >>> import numpy as np
+    >>> solve_root(lambda x: np.maximum(x, 2.0) * x - 12.0, np.array([[1.0]])).round(12)
+    array([[3.46410162]])
+    """
+    probe = np.where(np.isfinite(probe) & (probe != 0), np.abs(probe), 1.0)
+    a, b = np.zeros_like(probe), probe.copy()
+    fa, fb = f(a), f(b)
+    for _ in range(max_expand):
+        need = np.isfinite(fa) & np.isfinite(fb) & (np.sign(fa) == np.sign(fb)) & (fa != 0)
+        if not need.any():
+            break
+        width = b - a
+        a, b = np.where(need, a - width, a), np.where(need, b + width, b)
+        fa, fb = np.where(need, f(a), fa), np.where(need, f(b), fb)
+    exact = np.where(fa == 0, a, np.where(fb == 0, b, np.nan))
+    active = np.isfinite(fa) & np.isfinite(fb) & (np.sign(fa) != np.sign(fb)) & np.isnan(exact)
+    side = np.zeros(a.shape, dtype=np.int8)
+    c = np.full(a.shape, np.nan)
+    for _ in range(max_iter):
+        if not active.any():
+            break
+        with np.errstate(divide="ignore", invalid="ignore"):
+            c_new = (a * fb - b * fa) / (fb - fa)
+        c_new = np.where(np.isfinite(c_new), c_new, 0.5 * (a + b))
+        fc = f(c_new)
+        on_b = np.sign(fc) == np.sign(fb)
+        # Illinois: when the same end is kept twice, halve its function value.
+        fa = np.where(on_b & (side == 1), 0.5 * fa, fa)
+        fb = np.where(~on_b & (side == -1), 0.5 * fb, fb)
+        b, fb = np.where(active & on_b, c_new, b), np.where(active & on_b, fc, fb)
+        a, fa = np.where(active & ~on_b, c_new, a), np.where(active & ~on_b, fc, fa)
+        side = np.where(on_b, 1, -1).astype(np.int8)
+        converged = (np.abs(c_new - c) <= xtol * np.maximum(1.0, np.abs(c_new))) | (fc == 0)
+        c = np.where(active, c_new, c)
+        active &= ~converged
+    return np.where(np.isfinite(exact), exact, c)
