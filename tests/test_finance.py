@@ -35,6 +35,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.typing import ArrayLike
 
+from econ import finance as fin
 from econ.finance import irr
 from econ.model.expr import CumSum, FirstYearWhere, Flag, Irr, Ref, SumProduct, evaluate
 from tests.reference import npf_irr_1_0_0
@@ -548,3 +549,13 @@ def test_irr_agrees_with_the_reference_rule(values: list[float]) -> None:
     elif math.isfinite(theirs) and theirs > -1.0:
         # We find every root numpy-financial finds.
         assert not _is_root(theirs, v, 1e-7), (values, ours, theirs)
+
+
+# --------------------------------------------------------------------------------------
+# the module
+# --------------------------------------------------------------------------------------
+def test_only_what_the_engine_runs() -> None:
+    # NPV, discounting, payback and levelized cost are expression nodes, not functions.
+    assert fin.__all__ == ["FloatOrArray", "irr"]
+    for name in ("npv", "discount_factors", "payback_period", "levelized_cost"):
+        assert not hasattr(fin, name), name
