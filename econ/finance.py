@@ -1,50 +1,86 @@
-"""Vectorized project-finance functions: discounting, NPV, IRR, payback, levelized cost.
+"""Internal rate of return (IRR), vectorized over scenarios: the one finance function
+the engine calls.
 
-The functions follow numpy-financial's style and conventions but run over many
-scenarios at once, and depend on numpy only (no pandas), so the module imports fast.
+Every other project metric is a line item of :mod:`econ.model.definition`, built from
+the expression nodes of :mod:`econ.model.expr` and written to the workbook as a
+formula, so it is defined once, there, and not here:
+
+* discount factor: ``(1 + discount_rate) ** -period``, ``period = 1 .. Y``;
+* NPV: ``SumProduct(net cash flow, discount factor)``, i.e. Excel's ``NPV(rate, flows)``;
+* payback year: ``FirstYearWhere(Flag(CumSum(net cash flow) > 0))``, the first calendar
+  year whose cumulative net cash flow is strictly positive;
+* levelized cost: ``SumProduct(after-tax cost, discount factor)`` over
+  ``SumProduct(after-tax volume, discount factor)``.
+
+IRR has no closed form: the ``Irr`` node calls :func:`irr` (the workbook calls Excel's
+``IRR``). The module depends on numpy only, so it imports fast.
+
+Conventions
+-----------
+Each cash flow falls at the end of its period and is discounted to the start of the
+timeline, so the first one is discounted once, as in Excel's ``NPV()`` and the engine::
+
+    NPV(r) = sum over t = 1 .. Y of  v_t / (1 + r) ** t
+
+numpy-financial's ``npf.npv(r, values)`` does not discount its first value:
+``npf.npv(r, [0, *values])`` is the engine's NPV and ``npf.npv(r, values)`` is
+``(1 + r)`` times it. The IRR is the same under both: multiplying NPV by
+``(1 + r) ** k > 0`` moves none of its roots.
 
 Glossary
 --------
 period
-    One step of the cash-flow time grid, usually a year. ``values[..., t]`` is the net
-    cash flow of period ``t`` (``t = 0 .. Y-1``), in a money unit such as USD.
-    Outflows (investment, costs) are negative, inflows (revenue) positive.
+    One step of the timeline, a year in econ's models. ``values[..., t]`` is the net
+    cash flow of the (t+1)-th period (``t = 0 .. Y-1``).
+cash flow
+    Money per period, in any money unit (econ uses USD). Outflows (investment, costs,
+    tax) are negative, inflows (revenue, subsidy) positive.
 rate
-    Discount rate per period, as a fraction: ``0.08`` means 8 % per period.
-    It must be greater than -1.
+    Discount rate or return per period, as a fraction: ``0.08`` is 8 % a period.
+    Rates are > -1 (at -1 every future amount would be worth infinitely much).
 discount factor
-    ``(1 + rate) ** -k``: today's value of one money unit received ``k`` periods from
-    now.
-first_period
-    How many periods ``values[..., 0]`` is discounted by. ``0`` is numpy-financial's
-    convention (``npf.npv``): the first value is "now" and is not discounted. ``1`` is
-    Excel's ``NPV()`` convention: every value falls at the end of its period, so even the
-    first one is discounted by one period.
+    ``(1 + rate) ** -t``: the value at the start of the timeline of one money unit paid
+    at the end of period ``t``. Dimensionless.
 NPV
-    Net present value: the sum of the discounted cash flows, in the money unit of
-    ``values``.
+    Net present value: the sum of the discounted cash flows, in their money unit.
 IRR
-    Internal rate of return: the rate per period at which the NPV is zero (if there
-    are several such rates, :func:`irr` returns the one nearest zero).
+    Internal rate of return: a rate ``r`` > -1 at which NPV is zero. When there are
+    several, :func:`irr` returns the one nearest zero (numpy-financial 1.0.0's rule;
+    see :func:`irr`).
 conventional cash flow
-    A cash flow whose non-zero values change sign exactly once (say, investment first,
-    then income). By Descartes' rule of signs it has exactly one IRR.
-payback period
-    The first period in which the cumulative cash flow is no longer negative.
-levelized cost (LCOx)
-    The constant unit price at which the present value of revenue equals the present
-    value of costs, e.g. USD per kg of product.
+    One whose non-zero values change sign exactly once (investment, then income). By
+    Descartes' rule of signs it has exactly one IRR.
 scenario
     One row of a 2-D ``values`` array of shape (S, Y): S scenarios by Y periods.
 
-Shapes
-------
-``values`` is shape (Y,) for one cash flow or (S, Y) for S scenarios by Y periods.
-``rate`` is a scalar or shape (S,), one rate per scenario. A 1-D ``values`` with a
-scalar ``rate`` gives a scalar (``np.float64``); a 2-D ``values`` (or a 1-D ``values``
-with an (S,) ``rate``, which evaluates that one cash flow at S rates) gives an array of
-shape (S,). The results are NaN where the answer does not exist; the functions raise
-only for invalid arguments, and the message says what is allowed.
+Units and shapes
+----------------
+``values`` is shape (Y,) for one cash flow or (S, Y) for S scenarios. The IRR is a
+dimensionless fraction per period (the money unit cancels; scaling every value by the
+same non-zero factor leaves it unchanged): ``np.float64`` for (Y,), shape (S,) for
+(S, Y). It is NaN where there is no IRR; :func:`irr` raises only for invalid arguments,
+with a message saying what is allowed.
+
+Example
+-------
+numpy-financial's worked example: invest 100, then withdraw 39, 59, 55 and 20 at the
+end of the next four periods. The IRR is the rate at which the withdrawals are worth
+exactly the investment:
+
+>>> flows = [-100, 39, 59, 55, 20]
+>>> rate = irr(flows)
+>>> print(f"{rate:.5f}")
+0.28095
+>>> npv = sum(v / (1 + rate) ** t for t, v in enumerate(flows, start=1))  # engine's NPV
+>>> print(f"{abs(npv):.9f}")
+0.000000000
+
+Many scenarios at once (here a USD 70 000 investment and Microsoft's documented Excel
+``IRR`` example, with four and five years of income):
+
+>>> irr([[-70000, 12000, 15000, 18000, 21000, 0],
+...      [-70000, 12000, 15000, 18000, 21000, 26000]]).round(6)
+array([-0.021245,  0.086631])
 """
 
 from __future__ import annotations
@@ -58,14 +94,7 @@ from typing import Any, TypeAlias
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = [
-    "FloatOrArray",
-    "discount_factors",
-    "irr",
-    "levelized_cost",
-    "npv",
-    "payback_period",
-]
+__all__ = ["FloatOrArray", "irr"]
 
 FloatOrArray: TypeAlias = np.float64 | NDArray[np.float64]
 """Return type: ``np.float64`` for a single cash flow, an (S,) array for scenarios."""
@@ -123,140 +152,11 @@ def _as_values(values: ArrayLike, name: str = "values") -> tuple[NDArray[np.floa
     )
 
 
-def _as_rate(rate: ArrayLike, n_rows: int | None) -> NDArray[np.float64]:
-    """Return ``rate`` as a 0-D or 1-D float array after checking it.
-
-    ``n_rows`` is the number of scenarios of a 2-D ``values`` (``None`` for 1-D values,
-    which broadcast against any number of rates).
-    """
-    r = np.asarray(rate, dtype=np.float64)
-    if r.ndim > 1:
-        raise ValueError(
-            f"'rate' must be a scalar or 1-D with one rate per scenario (got {r.ndim}-D)"
-        )
-    bad = np.atleast_1d(r <= -1.0)
-    if bad.any():
-        raise ValueError(f"'rate' must be > -1 (got {np.atleast_1d(r)[bad][0]:g})")
-    if r.ndim == 1 and n_rows is not None and r.shape[0] not in (1, n_rows):
-        raise ValueError(
-            f"'rate' must be a scalar or have one entry per scenario: 'values' has "
-            f"{n_rows} scenarios (rows) but 'rate' has {r.shape[0]} entries"
-        )
-    return r
-
-
 def _finish(out: NDArray[np.float64], scalar: bool) -> FloatOrArray:
     """Return ``out[0]`` as ``np.float64`` for a single cash flow, else the array."""
     if scalar:
         return np.float64(out[0])
     return out
-
-
-# --------------------------------------------------------------------------------------
-# discounting
-# --------------------------------------------------------------------------------------
-def discount_factors(rate: ArrayLike, n_periods: int, *, first_period: int = 0) -> NDArray:
-    """Discount factors ``(1 + rate) ** -(first_period + t)`` for ``t = 0 .. n_periods-1``.
-
-    Args:
-        rate: Discount rate per period as a fraction (0.08 = 8 %); a scalar or shape
-            (S,), one rate per scenario. Must be > -1.
-        n_periods: Number of periods Y (>= 0).
-        first_period: Periods of discounting applied to the first factor: 0 makes the
-            first factor 1 (numpy-financial convention), 1 discounts it one period
-            (Excel ``NPV()`` convention).
-
-    Returns:
-        Dimensionless factors, shape (Y,) for a scalar rate or (S, Y) for an (S,) rate.
-        Multiplying a cash flow (money per period) by them and summing gives its NPV.
-
-    Raises:
-        ValueError: If ``rate`` <= -1, ``rate`` is not 0-D/1-D, or ``n_periods`` < 0.
-        TypeError: If ``n_periods`` or ``first_period`` is not an integer.
-
-    Example:
-        USD 1 000 received at the end of each of the next 3 years is worth, at 8 %:
-
-        >>> import numpy as np
-        >>> df = discount_factors(0.08, 3, first_period=1)
-        >>> np.round(df, 6)
-        array([0.925926, 0.857339, 0.793832])
-        >>> print(f"USD {1000 * df.sum():,.2f}")
-        USD 2,577.10
-        >>> discount_factors([0.0, 0.1], 2).round(6)
-        array([[1.      , 1.      ],
-               [1.      , 0.909091]])
-    """
-    n = _as_int(n_periods, "n_periods")
-    if n < 0:
-        raise ValueError(f"'n_periods' must be >= 0 (got {n})")
-    k = np.arange(n, dtype=np.float64) + _as_int(first_period, "first_period")
-    r = _as_rate(rate, None)
-    base = 1.0 + r
-    if r.ndim == 1:
-        base = base[:, np.newaxis]
-    result: NDArray[np.float64] = base**-k
-    return result
-
-
-# --------------------------------------------------------------------------------------
-# NPV
-# --------------------------------------------------------------------------------------
-def _npv_rows(r: NDArray[np.float64], v: NDArray[np.float64], first_period: int) -> NDArray:
-    """NPV of each row of ``v`` (S, Y) at ``r`` (0-D or (S,)/(1,)), shape (max(S, R),)."""
-    k = np.arange(v.shape[1], dtype=np.float64) + first_period
-    base = (1.0 + r)[..., np.newaxis] if r.ndim == 1 else 1.0 + r
-    # Divide (as numpy-financial does) rather than multiply by the reciprocal.
-    with np.errstate(over="ignore"):
-        pv = (v / base**k).sum(axis=-1)
-    result: NDArray[np.float64] = np.atleast_1d(pv)
-    return result
-
-
-def npv(rate: ArrayLike, values: ArrayLike, *, first_period: int = 0) -> FloatOrArray:
-    """Net present value of cash flows: ``sum_t values[..., t] / (1 + rate) ** (t + first_period)``.
-
-    Args:
-        rate: Discount rate per period as a fraction; a scalar or shape (S,), one rate per
-            scenario. Must be > -1.
-        values: Cash flow per period in money units (e.g. USD), outflows negative; shape
-            (Y,) or (S, Y) for S scenarios.
-        first_period: Periods of discounting applied to ``values[..., 0]``. ``0``
-            (default) is numpy-financial's ``npf.npv`` convention: the first value is
-            "now" and undiscounted. ``1`` is Excel's ``NPV()`` convention, which treats
-            every value as arriving at the end of its period.
-
-    Returns:
-        NPV in the money unit of ``values``: ``np.float64`` for 1-D ``values`` with a
-        scalar rate, otherwise an array of shape (S,).
-
-    Raises:
-        ValueError: If ``rate`` <= -1, or the shapes are not as above.
-        TypeError: If ``first_period`` is not an integer.
-
-    Example:
-        Microsoft's documented Excel example: invest USD 10 000 at the end of the first
-        year, receive 3 000, 4 200 and 6 800 in the next three; 10 % a year.
-
-        >>> print(f"USD {npv(0.1, [-10000, 3000, 4200, 6800], first_period=1):,.2f}")
-        USD 1,188.44
-
-        Today's investment of USD 40 000 plus five year-end incomes, at 8 %
-        (numpy-financial convention, investment undiscounted):
-
-        >>> flows = [-40000, 8000, 9200, 10000, 12000, 14500]
-        >>> print(f"USD {npv(0.08, flows):,.2f}")
-        USD 1,922.06
-
-        Two scenarios, each with its own rate:
-
-        >>> npv([0.08, 0.12], [flows, flows]).round(2)
-        array([ 1922.06, -2551.25])
-    """
-    v, one_d = _as_values(values)
-    r = _as_rate(rate, None if one_d else v.shape[0])
-    fp = _as_int(first_period, "first_period")
-    return _finish(_npv_rows(r, v, fp), one_d and r.ndim == 0)
 
 
 # --------------------------------------------------------------------------------------
@@ -727,16 +627,34 @@ def _irr_rows(
 def irr(
     values: ArrayLike, *, guess: float = 0.1, tol: float = 1e-12, maxiter: int = 100
 ) -> FloatOrArray:
-    """Internal rate of return: the rate ``r`` > -1 at which ``npv(r, values) == 0``.
+    """Internal rate of return: the rate ``r`` > -1 at which NPV is zero.
 
     Solves ``sum_t values[..., t] * x ** t = 0`` for ``x = 1 / (1 + r)``, for all
-    scenarios at once (no Python loop over rows). The ``first_period`` convention of
-    :func:`npv` only scales NPV by ``(1 + r) ** -first_period``, so it does not change
-    the root.
+    scenarios at once (no Python loop over rows). Whether the first value is discounted
+    (the engine, Excel's ``NPV()``) or not (``npf.npv``) only scales NPV by
+    ``(1 + r) ** -1`` and does not move the root.
 
-    Root-selection rule (numpy-financial's): of all real roots ``r`` > -1, return the one
-    nearest to zero; NaN if there is none. On a tie (``r`` and ``-r`` both roots, up to
-    rounding) the positive one. The rule, not ``guess``, decides which root.
+    Root-selection rule, pinned to numpy-financial 1.0.0: of all real roots ``r`` > -1,
+    return the one nearest zero; NaN if there is none. On a tie (``r`` and ``-r`` both
+    roots, to 1e-12 relative) the positive one. The rule, not ``guess``, decides which
+    root.
+
+    Source of the rule: numpy-financial 1.0.0, the release on PyPI (tag v1.0.0, commit
+    247aa4e2ee4fa7db44915790d5a730b9776d10a7, ``numpy_financial/_financial.py``,
+    ``irr``), which takes the roots ``res = np.roots(values[::-1])`` (in ``x``), keeps
+    those with ``res.imag == 0`` and ``res.real > 0`` and returns the
+    ``rate = 1/res - 1`` of smallest ``abs(rate)``. numpy-financial's main branch has
+    since changed it (unreleased; its pyproject.toml says 2.0.0): PR #43 (2021)
+    preferred positive roots, PR #47 (2022) replaced the roots by Newton's method from a
+    guess, and PR #99 (merge 50c0930, 2024-03-22) with PR #121 (commit b765948,
+    ``_irr_default_selection``) went back to all real roots (of ``1 + r``, with
+    ``r >= -1``) but, when they have both signs, returns the smallest root >= 0: for
+    the cash flow of numpy-financial issue #39 it gives 12 % where this rule gives
+    -1.8 %. econ's tests compare with a vendored copy of the 1.0.0 rule
+    (``tests/reference/npf_irr_1_0_0.py``), and pyproject.toml pins
+    ``numpy-financial<1.1`` for the tests that call the installed package.
+
+    How the root is found:
 
     * Conventional cash flows (non-zero values change sign exactly once, e.g.
       investment then income) have exactly one root (Descartes' rule of signs). It is
@@ -781,13 +699,16 @@ def irr(
 
     Example:
         Microsoft's documented Excel example: a USD 70 000 investment followed by five
-        years of net income:
+        years of net income. At the IRR the NPV, end-of-year as the engine computes it,
+        is zero:
 
         >>> flows = [-70000, 12000, 15000, 18000, 21000, 26000]
-        >>> print(f"{irr(flows):.4%}")
+        >>> rate = irr(flows)
+        >>> print(f"{rate:.4%}")
         8.6631%
-        >>> print(f"{npv(irr(flows), flows):.6f}")
-        0.000000
+        >>> npv = sum(v / (1 + rate) ** t for t, v in enumerate(flows, start=1))
+        >>> print(f"USD {abs(npv):.6f}")
+        USD 0.000000
 
         Two sign changes, two roots (10 % and 20 %): the one nearer zero is returned.
         Rows without an IRR give NaN:
@@ -796,6 +717,12 @@ def irr(
         ...      [100, 50, 20, 0, 0],
         ...      [-70000, 12000, 15000, 18000, 21000]])
         array([ 0.1       ,         nan, -0.02124485])
+
+        Roots of both signs, -76.9 % and +185.4 % (numpy-financial issue #28): the one
+        nearer zero, as numpy-financial 1.0.0 returns it (its main branch: +185.4 %):
+
+        >>> print(f"{irr([-50, -100, 600, 300, -100]):.4f}")
+        -0.7689
     """
     v, one_d = _as_values(values)
     guess = float(guess)
@@ -815,113 +742,3 @@ def irr(
             block = slice(start, start + _ROW_CHUNK)
             out[block] = _irr_rows(v[block], guess, tol, maxiter)
     return _finish(out, one_d)
-
-
-# --------------------------------------------------------------------------------------
-# payback and levelized cost
-# --------------------------------------------------------------------------------------
-def payback_period(values: ArrayLike) -> FloatOrArray:
-    """Payback period: first period ``t`` at which ``cumsum(values)[t] >= 0``.
-
-    Counted in whole periods after the first value (0-based index ``t``), undiscounted
-    and without interpolation within a period, so a workbook can reproduce it with
-    ``=MATCH(TRUE, INDEX(cumulative>=0, 0), 0) - 1``. A cumulative sum that is zero up
-    to rounding (within 64 ulps of the cumulative sum of absolute values) counts as
-    zero, as it would in exact arithmetic. A cash flow whose first value is already
-    >= 0 pays back at 0.
-
-    Args:
-        values: Cash flow per period in money units, outflows negative; shape (Y,) or
-            (S, Y).
-
-    Returns:
-        Payback period in periods as a float (``np.float64`` for 1-D ``values``, else
-        shape (S,)); NaN if the cumulative cash flow never becomes >= 0.
-
-    Raises:
-        ValueError: If ``values`` is not 1-D or 2-D.
-
-    Example:
-        USD 100 invested, then 30, 40, 50, 60 a year: cumulative -100, -70, -30, 20,
-        so the investment is paid back in period 3:
-
-        >>> print(payback_period([-100, 30, 40, 50, 60]))
-        3.0
-        >>> payback_period([[-100, 30, 40, 50, 60], [-100, 10, 10, 10, 10]])
-        array([ 3., nan])
-    """
-    v, one_d = _as_values(values)
-    if v.shape[1] == 0:
-        return _finish(np.full(v.shape[0], np.nan), one_d)
-    with np.errstate(all="ignore"):
-        cum = np.cumsum(v, axis=1)
-        gross = np.cumsum(np.abs(v), axis=1)
-        paid = cum >= -64.0 * _EPS * gross
-    ever = paid.any(axis=1)
-    out = np.where(ever, np.argmax(paid, axis=1).astype(np.float64), np.nan)
-    return _finish(out, one_d)
-
-
-def levelized_cost(
-    rate: ArrayLike, costs: ArrayLike, quantities: ArrayLike, *, first_period: int = 0
-) -> FloatOrArray:
-    """Levelized cost: ``PV(costs) / PV(quantities)``, a constant price per unit.
-
-    It is the unit price ``p`` at which selling ``quantities`` breaks even:
-    ``npv(rate, p * quantities - costs) == 0``. With costs in USD and quantities in kg it
-    is in USD/kg (e.g. a levelized cost of production).
-
-    Args:
-        rate: Discount rate per period as a fraction; scalar or shape (S,). Must be > -1.
-        costs: Costs per period in money units, as positive numbers; shape (Y,) or
-            (S, Y).
-        quantities: Quantity produced per period (e.g. kg); shape (Y,) or (S, Y), with
-            the same number of periods as ``costs``. A 1-D array is shared by all
-            scenarios.
-        first_period: Periods of discounting of the first period, as in :func:`npv`.
-            It scales both present values by the same factor, so the ratio does not
-            depend on it; it is accepted for symmetry with :func:`npv`.
-
-    Returns:
-        Money per unit of quantity: ``np.float64`` if ``costs``, ``quantities`` are 1-D
-        and ``rate`` is scalar, else shape (S,). NaN where PV(quantities) is zero.
-
-    Raises:
-        ValueError: If ``rate`` <= -1 or the shapes do not match.
-        TypeError: If ``first_period`` is not an integer.
-
-    Example:
-        A plant costing USD 1 000 000 now, then USD 100 000 a year to run, producing
-        50 000 kg a year for 3 years, at 8 %:
-
-        >>> costs = [1_000_000, 100_000, 100_000, 100_000]
-        >>> kg = [0, 50_000, 50_000, 50_000]
-        >>> price = levelized_cost(0.08, costs, kg)
-        >>> print(f"USD {price:.2f}/kg")
-        USD 9.76/kg
-        >>> revenue = [price * q for q in kg]
-        >>> print(f"{npv(0.08, [p - c for p, c in zip(revenue, costs)]):.6f}")
-        0.000000
-    """
-    c, c_1d = _as_values(costs, "costs")
-    q, q_1d = _as_values(quantities, "quantities")
-    if c.shape[1] != q.shape[1]:
-        raise ValueError(
-            f"'costs' and 'quantities' must have the same number of periods "
-            f"(got {c.shape[1]} and {q.shape[1]})"
-        )
-    if c.shape[0] != q.shape[0] and 1 not in (c.shape[0], q.shape[0]):
-        raise ValueError(
-            f"'costs' and 'quantities' must have the same number of scenarios, or one "
-            f"of them be 1-D (got {c.shape[0]} and {q.shape[0]})"
-        )
-    one_d = c_1d and q_1d
-    n_rows = None if one_d else max(c.shape[0], q.shape[0])
-    r = _as_rate(rate, n_rows)
-    fp = _as_int(first_period, "first_period")
-    pv_c = _npv_rows(r, c, fp)
-    pv_q = _npv_rows(r, q, fp)
-    pv_c, pv_q = np.broadcast_arrays(pv_c, pv_q)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = np.where(pv_q == 0.0, np.nan, pv_c / pv_q)
-    return _finish(out, one_d and r.ndim == 0)
