@@ -34,7 +34,8 @@ try:
 except ModuleNotFoundError:  # run as a script from a source checkout
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from econ import finance
-from econ.model.expr import Ref, SumProduct, evaluate
+from econ.model.expr import Ref, SumProduct
+from econ.model.numpy_backend import evaluate
 
 
 def conventional_cash_flows(rows: int, years: int = 30, seed: int = 12345) -> np.ndarray:

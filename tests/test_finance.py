@@ -37,7 +37,8 @@ from numpy.typing import ArrayLike
 
 from econ import finance as fin
 from econ.finance import irr
-from econ.model.expr import CumSum, FirstYearWhere, Flag, Irr, Ref, SumProduct, evaluate
+from econ.model.expr import CumSum, FirstYearWhere, Flag, Irr, Ref, SumProduct
+from econ.model.numpy_backend import evaluate
 from tests.reference import npf_irr_1_0_0
 
 RTOL = 1e-9
