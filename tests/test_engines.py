@@ -37,9 +37,12 @@ from econ.errors import InputError
 from econ.excel import write_workbook
 from econ.excel.engines import (
     ENGINES,
+    EngineError,
+    EngineMissing,
     ExcelError,
     Values,
     agree,
+    missing,
     read_cells,
     recalculate,
 )
@@ -415,3 +418,37 @@ def test_seed_formulas_avoid_the_spellings_some_engines_misread(corpus: Corpus) 
         "ROWS(A$1:A3)",
     ]
     assert _mixed_count_ranges("=COLUMNS(a)+COLUMNS($J$5:$K$5)+COLUMNS(J5:K5)") == []
+
+
+# ---------------------------------------------------------------------------
+# the interface's errors
+# ---------------------------------------------------------------------------
+
+
+def test_engine_errors_say_what_went_wrong(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, corpus: Corpus
+) -> None:
+    with pytest.raises(ValueError, match="unknown engine 'excel'"):
+        recalculate("excel", [corpus.probe])
+    monkeypatch.setenv("SSCONVERT", str(tmp_path / "no-ssconvert"))
+    with pytest.raises(EngineMissing, match="apt-get install gnumeric"):
+        recalculate("gnumeric", [corpus.probe])
+    monkeypatch.setenv("ECON_HYPERFORMULA_DIR", str(tmp_path))
+    assert "recalc.js" in str(missing("hyperformula"))
+    if missing("formulas") is None:
+        with pytest.raises(EngineError, match="no such file"):
+            recalculate("formulas", [tmp_path / "absent.xlsx"])
+
+
+@pytest.mark.formulas
+def test_engine_timeout_is_an_engine_error(corpus: Corpus) -> None:
+    with pytest.raises(EngineError, match="took longer than"):
+        recalculate("formulas", [corpus.probe], timeout=0.05)
+
+
+@pytest.mark.hyperformula
+def test_unreadable_workbook_is_an_engine_error(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(b"not a zip")
+    with pytest.raises(EngineError, match=r"bad\.xlsx"):
+        recalculate("hyperformula", [bad])
