@@ -23,7 +23,8 @@ $(VENV)/.test-installed: pyproject.toml $(VENV)/.installed
 run: $(VENV)/.installed
 	$(VENV)/bin/econ run seeds -o workbooks
 
-## test: linters, type checks and the whole test suite (installs LibreOffice/Chromium if root)
+## test: linters, type checks and the whole test suite (installs LibreOffice, Gnumeric,
+##       Node.js and Chromium if root, and HyperFormula with npm ci: scripts/system-deps.sh)
 test: $(VENV)/.test-installed
 	bash scripts/system-deps.sh
 	$(VENV)/bin/ruff check .
