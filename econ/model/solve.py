@@ -25,6 +25,7 @@ derived by hand:
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
@@ -38,7 +39,6 @@ from econ.model.expr import (
     Ref,
     SafeDiv,
     degree,
-    refs,
     simplify,
     substitute,
 )
@@ -84,12 +84,20 @@ def derive_solve(
             raise ValueError(f"solve {solve.key!r}: {name!r} is not an input")
     if solve.target not in given or given[solve.target].shape != "scalar":
         raise ValueError(f"solve {solve.key!r}: target {solve.target!r} is not a scalar line item")
-    deps = {k: set(refs(i.expr)) for k, i in given.items()}
+    from econ.model.schema import _item_refs
+
+    items_list = list(given.values())
+    deps = {k: _item_refs(i, items_list) for k, i in given.items()}
     upstream = _ancestors(solve.target, deps) | {solve.target}
     moved = {solve.variable, *(k for k, _ in solve.fixed)}
+    from econ.model.schema import _stable_topological_order
+
+    order = _stable_topological_order(
+        solve.key, list(given), {k: frozenset(v & set(given)) for k, v in deps.items()}
+    )
     block = [
         k
-        for k in given
+        for k in order
         if k in upstream and (moved & _ancestors(k, deps) or moved & deps[k] or k in moved)
     ]
     if solve.target not in block:
@@ -135,11 +143,16 @@ def derive_solve(
     target_pb = f"{solve.prefix}_{solve.target}"
     affine = known[target_pb] is not None
     out: list[LineItem] = []
-    if affine:
+    expr: Expr
+    if solve.closed_form is not None:
+        expr = solve.closed_form
+        doc = f"{solve.doc} A closed form declared by the model, proven by its plug-back check."
+        affine = True  # a formula of the inputs, not an engine-held value
+    elif affine:
         p0 = copy(Const(0.0), f"{solve.prefix}_p0", "at 0 (closed form)")
         p1 = copy(solve.probe, f"{solve.prefix}_p1", "at the probe value (closed form)")
         f0, f1 = Ref(f"{solve.prefix}_p0_{solve.target}"), Ref(f"{solve.prefix}_p1_{solve.target}")
-        expr: Expr = SafeDiv(solve.probe * f0, f0 - f1)
+        expr = SafeDiv(solve.probe * f0, f0 - f1)
         doc = (
             f"{solve.doc} The target is affine in '{solve.variable}' (shown by the graph), so "
             f"two evaluations at 0 and at the probe value solve it exactly: p*f(0)/(f(0)-f(p))."
@@ -182,7 +195,7 @@ def derive_solve(
             display="flag",
         )
     )
-    return out
+    return [dataclasses.replace(i, derived=True) for i in out]
 
 
 def solve_root(
