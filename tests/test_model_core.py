@@ -543,3 +543,21 @@ def test_graph_build_and_unit_check_is_fast() -> None:
     for _ in range(5):
         dataclasses.replace(PROJECT)  # re-runs __post_init__: graph, solves, units
     assert (time.perf_counter() - start) / 5 < 0.5
+
+
+def test_evaluation_in_blocks_equals_one_pass() -> None:
+    """Large runs are split into blocks of scenarios; the split changes nothing."""
+    from econ.engine import scenario_arrays
+    from econ.model.evaluate import evaluate_model
+
+    sc = _seed("magnets_plant")
+    arrays = dict(scenario_arrays([sc]))
+    arrays["discount_rate"] = np.linspace(0.02, 0.2, 23)
+    arrays["learning_rate"] = np.linspace(0.0, 0.2, 23)
+    whole = evaluate_model(sc.model, arrays, sc.start_year, sc.horizon_yr)
+    blocks = evaluate_model(sc.model, arrays, sc.start_year, sc.horizon_yr, chunk=5)
+    assert whole.keys() == blocks.keys()
+    for key in whole:
+        np.testing.assert_array_equal(
+            np.broadcast_to(whole[key], blocks[key].shape), blocks[key], err_msg=key
+        )

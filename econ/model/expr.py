@@ -65,6 +65,7 @@ __all__ = [
     "SumProduct",
     "as_node",
     "degree",
+    "derivative",
     "refs",
     "simplify",
     "substitute",
@@ -462,6 +463,82 @@ def simplify(e: Expr) -> Expr:
         scale = None if node.scale is None else simplify(node.scale)
         return Check(simplify(node.actual), simplify(node.expected), scale)
     return node
+
+
+def derivative(e: Expr, name: str, rows: Mapping[str, Expr]) -> Expr:
+    """d e / d ``name`` for an expression affine in ``name`` (see :func:`degree`).
+
+    Args:
+        e: the expression.
+        name: the variable.
+        rows: the derivative of other names that depend on the variable (a
+            :class:`Ref` to their derivative row, or a constant); any other
+            name is a constant.
+
+    Raises:
+        ValueError: ``e`` is not affine in ``name`` (a product or quotient of
+            dependent terms, a dependent MAX/IF/comparison...).
+
+    >>> print(derivative(Ref("p") * Ref("v") - Ref("c"), "p", {}))
+    v
+    >>> print(derivative(Ref("t") * Ref("r"), "p", {"r": Ref("d_r")}))
+    t*d_r
+    """
+
+    def d(x: Expr) -> Expr:
+        node = as_node(x)
+        match node:
+            case Ref(name=n):
+                return Const(1.0) if n == name else rows.get(n, Const(0.0))
+            case Const():
+                return Const(0.0)
+            case Binary(op="+" | "-", left=a, right=b):
+                return simplify(Binary(node.op, d(a), d(b)))
+            case Binary(op="*", left=a, right=b):
+                return simplify(d(a) * b + a * d(b))
+            case Binary(op="/", left=a, right=b):
+                if not _zero(d(b)):
+                    raise ValueError(f"not affine in {name!r}: {x}")
+                return simplify(d(a) / b)
+            case SafeDiv(numerator=a, denominator=b):
+                if not _zero(d(b)):
+                    raise ValueError(f"not affine in {name!r}: {x}")
+                da = d(a)
+                return Const(0.0) if _zero(da) else SafeDiv(da, b)
+            case CumSum(series=s) | Sum(series=s) | Last(series=s):
+                ds = d(s)
+                if _zero(ds):
+                    return Const(0.0)
+                if not isinstance(ds, Ref):
+                    raise ValueError(f"{type(node).__name__} of {ds}: needs a named row")
+                return replace(node, series=ds)
+            case SumProduct(a=a, b=b):
+                da, db = d(a), d(b)
+                if not _zero(da) and not _zero(db):
+                    raise ValueError(f"not affine in {name!r}: {x}")
+                if _zero(da) and _zero(db):
+                    return Const(0.0)
+                dr = da if not _zero(da) else db
+                if not isinstance(dr, Ref):
+                    raise ValueError(f"SUMPRODUCT of {dr}: needs a named row")
+                return SumProduct(dr, b) if not _zero(da) else SumProduct(a, dr)
+            case At(series=s, flag=f):
+                ds = d(s)
+                if _zero(ds):
+                    return Const(0.0)
+                if not isinstance(ds, Ref):
+                    raise ValueError(f"At of {ds}: needs a named row")
+                return At(ds, f)
+            case _:
+                if any(not _zero(d(c)) for c in node.children()):
+                    raise ValueError(f"not affine in {name!r}: {x}")
+                return Const(0.0)
+
+    return d(e)
+
+
+def _zero(e: Expr) -> bool:
+    return isinstance(e, Const) and e.value == 0
 
 
 def degree(e: Expr, name: str, known: Mapping[str, int | None] | None = None) -> int | None:

@@ -144,6 +144,10 @@ def evaluate(
                         return np.asarray(_ARITHMETIC[op](a, b), dtype=np.float64)
                     out = np.asarray(_COMPARE[op](a, b), dtype=np.float64)
                 return _with_nan(out, a, b) if na(node) else out
+            case Func(name="IF", args=(cond, Const(value=1.0), Const(value=0.0))) if (
+                isinstance(cond, Binary) and cond.op in _COMPARE
+            ) or (isinstance(cond, Func) and cond.name == "AND"):
+                return ev(cond)  # a Flag: the condition already is 1, 0 or n/a
             case Func(name=name, args=args):
                 return _func(name, [ev(a) for a in args], na(node))
             case SafeDiv(numerator=num_, denominator=den_):

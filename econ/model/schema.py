@@ -233,8 +233,7 @@ class Solve:
         variable: the input replaced by the solved value.
         fixed: other inputs held at given values while solving (e.g. no subsidy).
         probe: a non-zero magnitude of the variable (an expression in its
-            unit), used as the second point of the closed form and as the
-            solver's first step.
+            unit): the engine solver's first bracket is ``[0, probe]``.
         scale: a magnitude of the target (same unit), the scale of its plug-back
             check's tolerance.
         prefix: prefix of the plug-back block's item keys.

@@ -13,10 +13,13 @@ derived by hand:
    scale). The workbook carries the block as live formulas.
 2. **Closed form where the graph shows it is exact.** If
    :func:`~econ.model.expr.degree` finds the target affine in the variable,
-   two more substituted blocks evaluate it at 0 and at the solve's probe
-   value ``p``, and the solved value is ``p * f(0) / (f(0) - f(p))`` (n/a when
-   the target does not move with the variable): a live formula of the inputs
-   in both backends.
+   :func:`~econ.model.expr.derivative` turns the plug-back block into slope
+   rows (for a price: the after-tax volume, derived, not written by hand)
+   and one Newton step from a known point is exact: ``x0 - f(x0) / f'``,
+   where ``x0`` is the input's current value (``f(x0)`` is the model's own
+   target) or, when other inputs are held fixed, 0 (a block at 0 gives
+   ``f(0)``). n/a when the target does not move with the variable. A live
+   formula of the inputs in both backends.
 3. **Otherwise an engine solve.** :func:`solve_root` brackets and refines the
    root of the block's target for every scenario at once (Illinois false
    position); the workbook holds the engine's value, marked as such, and its
@@ -39,9 +42,11 @@ from econ.model.expr import (
     Ref,
     SafeDiv,
     degree,
+    derivative,
     simplify,
     substitute,
 )
+from econ.model.units import parse
 
 if TYPE_CHECKING:
     from econ.model.schema import Constant, InputSpec, LineItem, Solve
@@ -149,15 +154,53 @@ def derive_solve(
         doc = f"{solve.doc} A closed form declared by the model, proven by its plug-back check."
         affine = True  # a formula of the inputs, not an engine-held value
     elif affine:
-        p0 = copy(Const(0.0), f"{solve.prefix}_p0", "at 0 (closed form)")
-        p1 = copy(solve.probe, f"{solve.prefix}_p1", "at the probe value (closed form)")
-        f0, f1 = Ref(f"{solve.prefix}_p0_{solve.target}"), Ref(f"{solve.prefix}_p1_{solve.target}")
-        expr = SafeDiv(solve.probe * f0, f0 - f1)
+        # One Newton step from a known point is exact for an affine target:
+        # x* = x0 - f(x0) / f'. f' comes from the derivative rows of the
+        # plug-back block (derived by the graph, not by hand); x0 is the
+        # input's current value (f(x0) is the model's own target) unless other
+        # inputs are fixed or the variable may be a row, then x0 = 0.
+        var_unit = next(i.unit for i in inputs if i.key == solve.variable)
+        per_year = next(i.per_year for i in inputs if i.key == solve.variable)
+        rows: dict[str, Expr] = {}
+        slope_key = ""
+        for item in plug_back:
+            dexpr = simplify(derivative(item.expr, solve.key, rows))
+            d_unit = str(parse(item.unit) / parse(var_unit))
+            base = item.key.removesuffix("_" + _unit_suffix(item.unit))
+            d_key = f"{base}_slope_{_unit_suffix(d_unit)}".rstrip("_")
+            if item.key == target_pb:
+                slope_key = d_key
+            if isinstance(dexpr, Const | Ref) and item.key != target_pb:
+                rows[item.key] = dexpr  # a constant or an existing row: inlined
+                continue
+            rows[item.key] = Ref(d_key)
+            out.append(
+                LineItem(
+                    d_key,
+                    f"d({item.label.split(' at the ')[0]}) / d({solve.label.lower()})",
+                    d_unit,
+                    dexpr,
+                    f"Change of '{item.key}' per unit of '{solve.key}': its derivative, "
+                    "derived from the graph (the target is affine in it).",
+                    item.shape,
+                    "calc",
+                    display="factor" if item.unit == var_unit else "auto",
+                    section=f"Solved: {solve.label} (derivative)",
+                )
+            )
+        slope = Ref(slope_key)
+        if solve.fixed or per_year:
+            p0 = copy(Const(0.0), f"{solve.prefix}_p0", "at 0 (closed form)")
+            out += p0
+            expr = -SafeDiv(Ref(f"{solve.prefix}_p0_{solve.target}"), slope)
+            start = "0"
+        else:
+            expr = Ref(solve.variable) - SafeDiv(Ref(solve.target), slope)
+            start = f"its current value ({solve.variable}, where the target is {solve.target})"
         doc = (
             f"{solve.doc} The target is affine in '{solve.variable}' (shown by the graph), so "
-            f"two evaluations at 0 and at the probe value solve it exactly: p*f(0)/(f(0)-f(p))."
+            f"one step from {start} solves it exactly: x0 - f(x0) / f'."
         )
-        out += [*p0, *p1]
     else:
         expr = Ref(target_pb)
         doc = (
@@ -196,6 +239,13 @@ def derive_solve(
         )
     )
     return [dataclasses.replace(i, derived=True) for i in out]
+
+
+def _unit_suffix(unit: str) -> str:
+    """The name suffix of a unit: ``USD/yr`` -> ``usd_per_yr``; ``1`` -> ``""``."""
+    if unit == "1":
+        return ""
+    return unit.lower().replace("/", "_per_").replace("*", "_")
 
 
 def solve_root(
