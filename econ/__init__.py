@@ -13,7 +13,8 @@ formulas from that one definition.
 
 from econ.engine import Results, evaluate, evaluate_many
 from econ.errors import InputError
-from econ.model.definition import MODELS, Model
+from econ.model.definition import MODELS
+from econ.model.schema import Model
 from econ.scenario import Assumption, Scenario, Source, load_scenario
 
 __version__ = "0.1.0"

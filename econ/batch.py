@@ -422,13 +422,13 @@ def _run_dask(
             None, "--scheduler", "Dask is not installed: pip install econ[dask]"
         ) from None
     try:
-        client = Client(address, timeout=30)
+        client = Client(address, timeout=30)  # type: ignore[no-untyped-call]
     except (OSError, TimeoutError, ValueError) as exc:
         raise InputError(None, "--scheduler", f"cannot connect to {address!r}: {exc}") from None
     try:
         futures = client.map(build_task, list(tasks), out_dir=str(out_dir), pure=False)
         index = {f.key: i for i, f in enumerate(futures)}
-        for future in dask_completed(futures):
+        for future in dask_completed(futures):  # type: ignore[no-untyped-call]
             i = index[future.key]
             try:
                 row = future.result()
@@ -438,7 +438,7 @@ def _run_dask(
             future.release()
             yield i, row
     finally:
-        client.close()
+        client.close()  # type: ignore[no-untyped-call]
 
 
 def _columns(rows: Sequence[IndexRow]) -> list[Column]:

@@ -233,7 +233,7 @@ def _sign_pattern(w: NDArray[np.float64]) -> tuple[NDArray[np.intp], NDArray[np.
     return changes, neg_then_pos
 
 
-def _nearest_to_zero(r_neg: NDArray[np.float64], r_pos: NDArray[np.float64]) -> NDArray:
+def _nearest_to_zero(r_neg: NDArray[np.float64], r_pos: NDArray[np.float64]) -> NDArray[np.float64]:
     """Elementwise the root nearer zero (NaN = no root); ties, up to rounding, go to r_pos."""
     take_neg = np.isnan(r_pos) | (np.abs(r_neg) < np.abs(r_pos) * (1.0 - _TIE_RTOL))
     out: NDArray[np.float64] = np.where(take_neg, r_neg, r_pos)
@@ -351,7 +351,7 @@ def _irr_one_sign_change(
 
 
 @functools.lru_cache(maxsize=16)
-def _interval_transforms(n: int, intervals: tuple[tuple[float, float], ...]) -> NDArray:
+def _interval_transforms(n: int, intervals: tuple[tuple[float, float], ...]) -> NDArray[np.float64]:
     """Matrices mapping cash flows to Descartes test polynomials, one per rate interval.
 
     With y = 1 + r, P(y) = sum_t v_t y**(Y-1-t) = y**(Y-1) NPV(r) has NPV's roots. For

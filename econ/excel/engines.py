@@ -45,6 +45,7 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 
@@ -368,7 +369,9 @@ def _gnumeric(files: Sequence[Path], timeout: float, workers: int) -> list[Value
         return list(pool.map(lambda job: one(job, Path(tmp)), enumerate(files)))
 
 
-def _run_json(engine: str, cmd: list[str], timeout: float, cwd: Path | None = None) -> dict:
+def _run_json(
+    engine: str, cmd: list[str], timeout: float, cwd: Path | None = None
+) -> dict[str, Any]:
     try:
         proc = subprocess.run(
             cmd, capture_output=True, text=True, timeout=timeout, check=False, cwd=cwd
@@ -386,7 +389,7 @@ def _run_json(engine: str, cmd: list[str], timeout: float, cwd: Path | None = No
     return data
 
 
-def _parse_files(engine: str, files: Sequence[str], data: dict) -> list[Values]:
+def _parse_files(engine: str, files: Sequence[str], data: dict[str, Any]) -> list[Values]:
     out = []
     for name in files:
         cells = data["files"].get(name)
@@ -416,10 +419,10 @@ def _formulas(files: Sequence[Path], timeout: float, workers: int) -> list[Value
     chunks = [names[k::workers] for k in range(workers)]
     cmd = [sys.executable, "-m", "econ.excel.engines", "--formulas-worker"]
 
-    def run(chunk: list[str]) -> dict:
+    def run(chunk: list[str]) -> dict[str, Any]:
         return _run_json("formulas", [*cmd, *chunk], timeout)
 
-    merged: dict = {"files": {}}
+    merged: dict[str, Any] = {"files": {}}
     with ThreadPoolExecutor(max_workers=workers) as pool:
         for data in pool.map(run, [c for c in chunks if c]):
             merged["files"].update(data["files"])

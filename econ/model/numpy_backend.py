@@ -157,9 +157,9 @@ def evaluate(
                     out = num / np.where(zero, 1.0, den)
                 return np.where(zero, np.nan, out) if zero.any() else out
             case CumSum(series=s):
-                return np.cumsum(row(s), axis=1)
+                return np.asarray(np.cumsum(row(s), axis=1), dtype=np.float64)
             case Sum(series=s):
-                return row(s).sum(axis=1, keepdims=True)
+                return np.asarray(row(s).sum(axis=1, keepdims=True), dtype=np.float64)
             case SumProduct(a=a_, b=b_):
                 return _sumproduct(ev(a_), ev(b_), n_years)
             case At(series=s, flag=f):
@@ -167,7 +167,7 @@ def evaluate(
             case Last(series=s):
                 return row(s)[:, -1:]
             case RowMax(series=s):
-                return row(s).max(axis=1, keepdims=True)
+                return np.asarray(row(s).max(axis=1, keepdims=True), dtype=np.float64)
             case Irr(series=s):
                 flows = np.ascontiguousarray(row(s))
                 bad = np.asarray(np.isnan(flows).any(axis=1))
@@ -200,7 +200,7 @@ def _sumproduct(a: Array, b: Array, n_years: int) -> Array:
     a = np.broadcast_to(a, (a.shape[0], n_years))
     b = np.broadcast_to(b, (b.shape[0], n_years))
     if a.shape[0] == b.shape[0]:
-        return np.einsum("sy,sy->s", a, b)[:, None]
+        return np.asarray(np.einsum("sy,sy->s", a, b)[:, None], dtype=np.float64)
     return (a @ b.T).reshape(-1, 1) if b.shape[0] == 1 else (b @ a.T).reshape(-1, 1)
 
 
