@@ -332,6 +332,9 @@ class _Builder:
         self.text(ws, 2, 3, "(fixed by the scenario file)", st.subtitle)
         self.text(ws, 3, 0, "Horizon", st.bold)
         ws.write_number(3, 2, sc.horizon_yr, st.value("yr"))
+        self.text(ws, 3, 3, "last year", st.subtitle)
+        ws.write_formula(3, 4, "=start_year+C4-1", st.value("year"), sc.years[-1])
+        _safe_define(self.wb, "end_year", "Assumptions!$E$4")
         header = ["Key", "Label", "Value", "Unit", "Low", "High", "Basis", "Source", "Note"]
         self.headers(ws, 5, header)
         if any(a.per_year for a in sc.assumptions.values()):
