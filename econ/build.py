@@ -117,7 +117,11 @@ def build_from_workbook(path: Path, out_dir: Path | None) -> list[str]:
     with tempfile.TemporaryDirectory(dir=target_dir, prefix=".econ-build-") as tmp:
         _, written = build_scenario(edited.scenario, Path(tmp), new_r)
         rebuilt = Path(tmp) / f"{edited.scenario.name}.xlsx"
-        problems = [*edited.warnings, *formula_changes(path, rebuilt)]
+        problems = [
+            *edited.scenario.warnings,
+            *edited.warnings,
+            *formula_changes(path, rebuilt),
+        ]
         if out_dir is None:
             backup = backup_path(path)
             shutil.copy2(path, backup)
@@ -145,4 +149,5 @@ def export_workbook(path: Path, output: Path) -> list[str]:
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(text)
     os.replace(tmp, output)
-    return [f"wrote {output}", *(f"  warning: {w}" for w in edited.warnings)]
+    warnings = [*edited.scenario.warnings, *edited.warnings]
+    return [f"wrote {output}", *(f"  warning: {w}" for w in warnings)]

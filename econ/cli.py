@@ -30,8 +30,10 @@ def format_metrics(scenario: Scenario, results: Results) -> str:
         f"{scenario.start_year}-{scenario.start_year + scenario.horizon_yr - 1})"
     ]
     rows = [(i.label, format_item(values[i.key], i)) for i in scenario.model.items_with("metric")]
-    master = values["master_check"]
-    rows.append(("Checks", "all pass" if master == 1 else "FAILED (see the Checks sheet)"))
+    master = scenario.model.master_check_key
+    if master is not None:
+        passed = values[master] == 1
+        rows.append(("Checks", "all pass" if passed else "FAILED (see the Checks sheet)"))
     width = max(len(label) for label, _ in rows)
     lines += [f"  {label:<{width}}  {text}" for label, text in rows]
     cited = sum(a.source.cited for a in scenario.assumptions.values())

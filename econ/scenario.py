@@ -173,8 +173,8 @@ class Scenario:
                 raise InputError(self.path, key, _unknown_override(self, key))
             new[key] = replace(new[key], value=value)
         scenario = replace(self, assumptions=MappingProxyType(new))
-        _validate(scenario, self.path, own_bounds=False, keys=set(values))
-        return scenario
+        warnings = _validate(scenario, self.path, own_bounds=False, keys=set(values))
+        return replace(scenario, warnings=warnings)
 
 
 def _unknown_override(scenario: Scenario, key: str) -> str:
@@ -317,20 +317,19 @@ def parse_scenario(data: Mapping[str, Any], path: str | Path | None = None) -> S
     return replace(scenario, warnings=warnings) if warnings else scenario
 
 
-_DENOMINATED: dict[tuple[int, tuple[str, ...]], Model] = {}
-
-
 def denominated(model: Model, in_rubles: tuple[str, ...]) -> Model:
     """``model`` with the money inputs ``in_rubles`` given in rubles: each
     becomes a ruble input (``capex_rub``) and a line item of its old name
     converting it at ``fx_rub_per_usd`` (cached: models are immutable)."""
     if not in_rubles:
         return model
-    cache_key = (id(model), in_rubles)
-    if cache_key not in _DENOMINATED:
-        replaced = {key: rubles_variant(model.input(key)) for key in in_rubles}
-        _DENOMINATED[cache_key] = model.with_inputs(replaced)
-    return _DENOMINATED[cache_key]
+
+    def make() -> Model:
+        return model.with_inputs({key: rubles_variant(model.input(key)) for key in in_rubles})
+
+    out = model.cached(("in_rubles", in_rubles), make)
+    assert isinstance(out, Model)
+    return out
 
 
 def rubles_variant(spec: InputSpec) -> tuple[InputSpec, LineItem]:

@@ -30,6 +30,7 @@ from econ.model.schema import (
     InputSpec,
     LineItem,
     Model,
+    Solve,
 )
 from econ.report.html import IndexRow, index_columns, render_index, render_summary
 from econ.scenario import Assumption, Scenario, Source
@@ -561,3 +562,144 @@ def test_evaluation_in_blocks_equals_one_pass() -> None:
         np.testing.assert_array_equal(
             np.broadcast_to(whole[key], blocks[key].shape), blocks[key], err_msg=key
         )
+
+
+# ---------------------------------------------------------------------------
+# Regressions found in review
+# ---------------------------------------------------------------------------
+
+
+def _with_text(tmp_path: Path, seed: str, old: str, new: str) -> Path:
+    text = (SEEDS / f"{seed}.toml").read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / f"{seed}.toml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+def test_a_solve_variable_given_in_rubles_is_solved_alike(tmp_path: Path) -> None:
+    """Benchmark price per year in RUB/kg: it becomes a conversion row and the
+    solves replace that row; the levelized cost (a constant USD price) and
+    every check are unchanged from the USD seed."""
+    usd = econ.evaluate(_seed("solikamsk_separation")).scalars()
+    years = _seed("solikamsk_separation").horizon_yr
+    rub = ", ".join(["927.475"] * years)  # 11.5 USD/kg at 80.65 RUB/USD
+    path = _with_text(
+        tmp_path,
+        "solikamsk_separation",
+        'value = 11.5\nunit = "USD/kg"\nlow = 9\nhigh = 14',
+        f'value = [{rub}]\nunit = "RUB/kg"',
+    )
+    sc = econ.load_scenario(path)
+    assert "benchmark_cost_rub_per_kg" in sc.model.input_keys
+    v = econ.evaluate(sc).scalars()
+    assert v["master_check"] == 1
+    assert v["levelized_cost_usd_per_kg"] == pytest.approx(usd["levelized_cost_usd_per_kg"])
+    assert v["npv_usd"] == pytest.approx(usd["npv_usd"], rel=1e-9)
+
+
+def test_a_per_year_value_where_none_is_allowed_is_refused_everywhere() -> None:
+    sc = _seed("solikamsk_separation")
+    with pytest.raises(econ.InputError, match="expected one number"):
+        sc.with_values(discount_rate=(0.1,) * sc.horizon_yr)
+    with pytest.raises(econ.InputError, match="expected one number"):
+        econ.evaluate(sc, {"discount_rate": np.full((1, sc.horizon_yr), 0.1)})
+    with pytest.raises(econ.InputError, match=f"or {sc.horizon_yr} \\(one per timeline year\\)"):
+        sc.with_values(benchmark_cost_usd_per_kg=(11.0,) * 5)
+
+
+def test_with_values_states_the_warnings_of_the_new_values() -> None:
+    sc = _seed("solikamsk_separation")
+    a = dataclasses.replace(sc.assumptions["depreciation_yr"], low=None, high=None)
+    sc = dataclasses.replace(sc, assumptions=MappingProxyType({**sc.assumptions, a.key: a}))
+    long = sc.with_values(depreciation_yr=40.0)
+    assert any("truncated" in w for w in long.warnings)
+    assert long.with_values(depreciation_yr=10.0).warnings == ()
+
+
+@pytest.mark.parametrize("price_per_year", [False, True])
+def test_solves_derive_for_minimal_models(price_per_year: bool) -> None:
+    """A price times a scalar volume summed over the timeline: the folded and
+    derivative rows stay named rows, so Sum keeps reading rows."""
+    inputs = (
+        InputSpec("price_usd_per_kg", "p", "USD/kg", "d", per_year=price_per_year),
+        InputSpec("vol_kg_per_yr", "v", "kg/yr", "d"),
+        InputSpec("capex_usd", "c", "USD", "d"),
+    )
+    items = (
+        LineItem("rev_usd_per_yr", "r", "USD/yr", R("price_usd_per_kg") * R("vol_kg_per_yr"), "d"),
+        LineItem("npv_usd", "n", "USD", Sum(R("rev_usd_per_yr")) - R("capex_usd"), "d", "scalar"),
+    )
+    solve = Solve(
+        "s_usd_per_kg",
+        "S",
+        "USD/kg",
+        "d",
+        "npv_usd",
+        "price_usd_per_kg",
+        R("price_usd_per_kg"),
+        R("capex_usd"),
+        "s",
+    )
+    consts = (Constant("check_tolerance", "t", "1", 1e-9, "d"),)
+    model = Model("m", "m", inputs, consts, items, solves=(solve,))
+    from econ.model.evaluate import evaluate_model
+
+    v = evaluate_model(
+        model, {"price_usd_per_kg": 2.0, "vol_kg_per_yr": 10.0, "capex_usd": 300.0}, 2025, 5
+    )
+    assert float(v["s_usd_per_kg"][0, 0]) == pytest.approx(300.0 / (10.0 * 5))  # by hand
+    assert float(v["master_check"][0, 0]) == 1
+
+
+@pytest.mark.libreoffice
+def test_irr_of_flows_with_idle_years_recalculates_in_libreoffice(
+    soffice: str, tmp_path: Path
+) -> None:
+    """Late construction and negative IRRs defeat the spreadsheet's Newton from 0
+    (the review found 18 of 24 such cases #N/A); the workbook starts IRR from the
+    engine's root and then from fixed guesses."""
+    base = _seed("solikamsk_separation")
+    free = {k: dataclasses.replace(a, low=None, high=None) for k, a in base.assumptions.items()}
+    base = dataclasses.replace(base, assumptions=MappingProxyType(free))
+    cases = {  # engine IRRs -31 %, -70 %, -13 %, -6 %, -15 %
+        "a": dict(construction_start_year=2041, construction_yr=1, first_production_year=2041),
+        "b": dict(construction_start_year=2044, construction_yr=3, first_production_year=2044),
+        "c": dict(
+            construction_start_year=2044,
+            construction_yr=3,
+            first_production_year=2044,
+            production_subsidy_usd_per_kg=25,
+        ),
+        "d": dict(construction_start_year=2029, construction_yr=3, first_production_year=2031),
+        "e": dict(construction_start_year=2039, construction_yr=2, first_production_year=2049),
+    }
+    paths, engine = [], {}
+    for name, values in cases.items():
+        values = {"production_subsidy_usd_per_kg": 10, **values}
+        sc = base.with_values(depreciation_yr=1.0, **{k: float(x) for k, x in values.items()})
+        sc = dataclasses.replace(sc, name=name)
+        r = econ.evaluate(sc)
+        engine[name] = r.scalars()["project_irr"]
+        assert -1 < engine[name] < 0, name
+        paths.append(write_workbook(sc, r, tmp_path / f"{name}.xlsx"))
+    for path, out in zip(paths, recalculate_many(paths, tmp_path / "lo"), strict=True):
+        got = sheet_values(out)["project_irr"]
+        assert got == pytest.approx(engine[path.stem], abs=1e-9), path.stem
+
+
+def test_a_model_without_checks_renders(tmp_path: Path) -> None:
+    model = _toy_model()
+    model = dataclasses.replace(model, items=tuple(i for i in model._given if i.role != "check"))
+    assert model.master_check_key is None
+    values = {"price_usd_per_kg": 2.0, "output_kg_per_yr": 5.0, "margin_share": 0.5}
+    assumptions = {
+        k: Assumption(k, v, model.input(k).unit, Source(reason="toy")) for k, v in values.items()
+    }
+    sc = Scenario("toy", "Toy", "", model, 2025, 3, MappingProxyType(assumptions))
+    r = econ.evaluate(sc)
+    write_workbook(sc, r, tmp_path / "toy.xlsx")
+    from econ.cli import format_metrics
+
+    assert "Checks" not in format_metrics(sc, r)
+    assert "FAILED" not in render_summary(sc, r)

@@ -22,11 +22,12 @@ Layout (FAST-style: inputs, workings, outputs, checks kept apart):
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import math
 import os
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,7 +40,7 @@ import econ
 from econ.engine import Results
 from econ.excel.styles import Styles, number_format
 from econ.model.excel_backend import NOT_AVAILABLE_VALUE, FormulaContext, to_formula
-from econ.model.expr import Ref
+from econ.model.expr import Expr, Irr, Ref, as_node
 from econ.model.schema import InputSpec, LineItem
 from econ.scenario import Scenario, to_toml
 
@@ -139,6 +140,13 @@ class Layout:
         (without ``=``) in a zero-based timeline column."""
         template = to_formula(item.expr, self.context(_COL))
         return lambda c: template.replace(_COL, xl_col_to_name(c))
+
+
+def _walk(e: Expr) -> Iterator[Expr]:
+    node = as_node(e)
+    yield node
+    for child in node.children():
+        yield from _walk(child)
 
 
 def _cached(x: float) -> float | str:
@@ -286,11 +294,16 @@ class _Builder:
             self.text(ws, r, 0, label, st.bold)
             self.text(ws, r, 1, value, st.wrap)
             r += 1
-        self.text(ws, r, 0, "All checks pass", st.bold)
-        ws.write_formula(
-            r, 1, "=master_check", st.value("1", "flag"), _scalar(self.res, "master_check")
-        )
-        r += 2
+        master = self.model.master_check_key
+        if master is not None:
+            self.text(ws, r, 0, "All checks pass", st.bold)
+            ws.write_formula(r, 1, f"={master}", st.value("1", "flag"), _scalar(self.res, master))
+            r += 1
+        for warning in sc.warnings:
+            self.text(ws, r, 0, "Warning", st.bold)
+            self.text(ws, r, 1, warning, st.wrap)
+            r += 1
+        r += 1
         self.text(ws, r, 0, "Cited sources", st.bold)
         r += 1
         seen: set[str] = set()
@@ -538,10 +551,26 @@ class _Builder:
                     st.subtitle,
                 )
             else:
+                cell_ctx = ctx
+                if any(isinstance(n, Irr) for n in _walk(item.expr)):
+                    # Newton from the engine's root converges where a fixed guess
+                    # may not (flows with idle years); later guesses follow.
+                    value = _scalar(self.res, item.key)
+                    guess = 0.0 if isinstance(value, str) else value
+                    ws.write_number(r, _VALUE_COL + 2, guess, st.value("1", "factor"))
+                    self.text(
+                        ws,
+                        r,
+                        _VALUE_COL + 3,
+                        "starting guess of IRR: the engine's value when built",
+                        st.subtitle,
+                    )
+                    addr = xl_rowcol_to_cell(r, _VALUE_COL + 2, row_abs=True, col_abs=True)
+                    cell_ctx = dataclasses.replace(ctx, irr_guess=addr)
                 ws.write_formula(
                     r,
                     _VALUE_COL,
-                    "=" + to_formula(item.expr, ctx),
+                    "=" + to_formula(item.expr, cell_ctx),
                     st.value(item.unit, item.display),
                     _scalar(self.res, item.key),
                 )

@@ -62,18 +62,19 @@ def input_env(
 CHUNK = 131_072
 
 
-_NA_ITEMS: dict[int, frozenset[str]] = {}
-
-
 def na_items(model: Model) -> frozenset[str]:
-    """The line items whose value can be n/a (cached per model)."""
-    if id(model) not in _NA_ITEMS:
+    """The line items whose value can be n/a (computed once per model)."""
+
+    def make() -> frozenset[str]:
         names: set[str] = set()
         for item in model.items:
             if item.solved or may_be_na(item.expr, names):
                 names.add(item.key)
-        _NA_ITEMS[id(model)] = frozenset(names)
-    return _NA_ITEMS[id(model)]
+        return frozenset(names)
+
+    out = model.cached("na_items", make)
+    assert isinstance(out, frozenset)
+    return out
 
 
 def evaluate_model(

@@ -41,6 +41,9 @@ NOT_AVAILABLE = "NA()"
 #: How a cached "not available" result is written (XlsxWriter writes it as an error).
 NOT_AVAILABLE_VALUE = "#N/A"
 
+#: Starting guesses of the spreadsheet's IRR, tried in turn.
+_IRR_GUESSES = ("0", "-0.5", "0.5", "-0.9")
+
 # Operator precedence for rendering without redundant parentheses.
 _PRECEDENCE = {
     "=": 1,
@@ -69,11 +72,14 @@ class FormulaContext:
             (a defined name such as ``"gap_usd_per_kg"``), for reductions.
         running: maps a series name to the running range ``"$J12:K12"``
             ending at the current column, for :class:`CumSum`.
+        irr_guess: a reference to a first starting guess for ``IRR`` (the
+            workbook puts the engine's IRR at build time in a labelled cell).
     """
 
     cell: Callable[[str], str]
     row: Callable[[str], str]
     running: Callable[[str], str]
+    irr_guess: str | None = None
 
     @classmethod
     def plain(cls) -> FormulaContext:
@@ -141,9 +147,15 @@ def to_formula(expr: Expr, ctx: FormulaContext) -> str:
             case RowMax(series=s):
                 return f"MAX({ctx.row(s.name)})"
             case Irr(series=s):
-                # Guess 0: the spreadsheet's Newton iteration then starts where the
-                # engine's rule (the root nearest 0) looks.
-                return f"IFERROR(IRR({ctx.row(s.name)},0),{NOT_AVAILABLE})"
+                # Guess 0 first: the spreadsheet's Newton iteration then starts where
+                # the engine's rule (the root nearest 0) looks. Flows that start with
+                # idle years and lose money defeat Newton from 0 in LibreOffice, so
+                # further guesses follow before "no IRR".
+                text = NOT_AVAILABLE
+                guesses = ((ctx.irr_guess,) if ctx.irr_guess else ()) + _IRR_GUESSES
+                for guess in reversed(guesses):
+                    text = f"IFERROR(IRR({ctx.row(s.name)},{guess}),{text})"
+                return text
             case FirstYearWhere(flag=f):
                 return f"INDEX({ctx.row('year')},1,MATCH(1,{ctx.row(f.name)},0))"
             case Check(actual=actual, expected=expected, scale=scale):

@@ -326,11 +326,13 @@ class Model:
     _deps: dict[str, frozenset[str]] = field(init=False, repr=False, compare=False)
     _units: dict[str, Unit] = field(init=False, repr=False, compare=False)
     _given: tuple[LineItem, ...] = field(init=False, repr=False, compare=False)
+    _cache: dict[object, object] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         from econ.model.solve import derive_solve
 
         object.__setattr__(self, "_given", tuple(i for i in self.items if not i.derived))
+        object.__setattr__(self, "_cache", {})
         given: list[LineItem] = list(self._given)
         for solve in self.solves:
             given += derive_solve(solve, self.inputs, self.constants, given)
@@ -405,6 +407,20 @@ class Model:
             units[item.key] = declared
         for rule in self.rules:
             infer(rule.ok, units.__getitem__, f"{self.name} rule on {rule.key}")
+        for solve in self.solves:
+            where = f"model {self.name}.{solve.key}"
+            for what, expr, like in (
+                ("probe", solve.probe, solve.variable),
+                ("scale", solve.scale, solve.target),
+            ):
+                missing = set(refs(expr)) - set(units)
+                if missing:
+                    raise ValueError(f"{where}: {what} refers to unknown {sorted(missing)}")
+                got = infer(expr, units.__getitem__, f"{where} {what}")
+                if not got.same(units[like]):
+                    raise UnitMismatch(
+                        f"{where}: {what} has unit {got} but {like!r} has {units[like]}"
+                    )
         return units
 
     def _check_shapes(self) -> None:
@@ -446,6 +462,17 @@ class Model:
         if not isinstance(item, LineItem):
             raise KeyError(key)
         return item
+
+    @property
+    def master_check_key(self) -> str | None:
+        """The key of the master check (the minimum of every check), if any."""
+        return "master_check" if "master_check" in self._index else None
+
+    def cached(self, key: object, make: Callable[[], object]) -> object:
+        """A value derived from this (immutable) model, computed once."""
+        if key not in self._cache:
+            self._cache[key] = make()
+        return self._cache[key]
 
     def unit(self, key: str) -> Unit:
         """The (checked) unit of any name."""

@@ -83,10 +83,15 @@ def derive_solve(
     from econ.model.schema import LineItem
 
     given = {i.key: i for i in items}
-    input_keys = {i.key for i in inputs}
+    # The variable (and a fixed name) is an input, or a line item standing in
+    # for one (an input given in rubles: benchmark_cost_usd_per_kg =
+    # benchmark_cost_rub_per_kg / fx_rub_per_usd); either way it is replaced.
+    unit_of = {i.key: i.unit for i in inputs} | {k: i.unit for k, i in given.items()}
+    row_of = {i.key: i.per_year for i in inputs}
+    row_of |= {k: i.shape == "series" for k, i in given.items()}
     for name in (solve.variable, *(k for k, _ in solve.fixed)):
-        if name not in input_keys:
-            raise ValueError(f"solve {solve.key!r}: {name!r} is not an input")
+        if name not in unit_of:
+            raise ValueError(f"solve {solve.key!r}: {name!r} is not an input or a line item")
     if solve.target not in given or given[solve.target].shape != "scalar":
         raise ValueError(f"solve {solve.key!r}: target {solve.target!r} is not a scalar line item")
     from econ.model.schema import _item_refs
@@ -103,22 +108,20 @@ def derive_solve(
     block = [
         k
         for k in order
-        if k in upstream and (moved & _ancestors(k, deps) or moved & deps[k] or k in moved)
+        if k in upstream and k not in moved and (moved & _ancestors(k, deps) or moved & deps[k])
     ]
     if solve.target not in block:
         raise ValueError(f"solve {solve.key!r}: {solve.target!r} does not depend on the variable")
     fixed: dict[str, Expr] = {k: Const(float(v)) for k, v in solve.fixed}
 
     def copy(variable: Expr, prefix: str, note: str) -> list[LineItem]:
-        """The block with the variable replaced; an item that folds to a
-        constant (e.g. a subsidy income at subsidy 0) is inlined, not copied."""
+        """The block with the variable replaced (constants folded; every
+        item stays a row or cell of its own, so timeline operators keep
+        reading named rows)."""
         mapping: dict[str, Expr] = {solve.variable: variable, **fixed}
         out: list[LineItem] = []
         for k in block:
             expr = simplify(substitute(given[k].expr, mapping))
-            if isinstance(expr, Const) and k != solve.target:
-                mapping[k] = expr
-                continue
             mapping[k] = Ref(f"{prefix}_{k}")
             out.append(
                 LineItem(
@@ -159,8 +162,8 @@ def derive_solve(
         # plug-back block (derived by the graph, not by hand); x0 is the
         # input's current value (f(x0) is the model's own target) unless other
         # inputs are fixed or the variable may be a row, then x0 = 0.
-        var_unit = next(i.unit for i in inputs if i.key == solve.variable)
-        per_year = next(i.per_year for i in inputs if i.key == solve.variable)
+        var_unit = unit_of[solve.variable]
+        per_year = row_of[solve.variable]
         rows: dict[str, Expr] = {}
         slope_key = ""
         for item in plug_back:
@@ -170,8 +173,14 @@ def derive_solve(
             d_key = f"{base}_slope_{_unit_suffix(d_unit)}".rstrip("_")
             if item.key == target_pb:
                 slope_key = d_key
-            if isinstance(dexpr, Const | Ref) and item.key != target_pb:
-                rows[item.key] = dexpr  # a constant or an existing row: inlined
+            zero = isinstance(dexpr, Const) and dexpr.value == 0
+            same_row = (
+                isinstance(dexpr, Ref)
+                and dexpr.name in given
+                and given[dexpr.name].shape == item.shape
+            )
+            if (zero or same_row) and item.key != target_pb:
+                rows[item.key] = dexpr  # 0, or an existing line item of the same shape
                 continue
             rows[item.key] = Ref(d_key)
             out.append(

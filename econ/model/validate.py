@@ -91,6 +91,21 @@ def input_problems(
         if keys is not None and spec.key not in keys:
             continue
         arr = _as_2d(values[spec.key])
+        if (
+            arr.ndim != 2
+            or arr.shape[1] not in (1, n_years)
+            or (arr.shape[1] > 1 and not spec.per_year)
+        ):
+            found = "a table" if arr.ndim > 2 else f"{arr.shape[-1]} values a scenario"
+            expected = (
+                f"one number or {n_years} (one per timeline year)"
+                if spec.per_year
+                else "one number (this input has no per-year series)"
+            )
+            out.append(
+                Problem(spec.key, f"'{spec.key}': expected {expected}, found {found}", "error")
+            )
+            continue
         ok = spec.ok(arr, start_year, end_year)
         if not ok.all():
             s, y = np.argwhere(~ok)[0]
@@ -100,7 +115,8 @@ def input_problems(
             )
     bad_inputs = {p.key for p in out}
     invalid = bad_inputs or any(
-        not spec.ok(_as_2d(values[spec.key]), start_year, end_year).all()
+        _as_2d(values[spec.key]).shape[-1] not in (1, n_years)
+        or not spec.ok(_as_2d(values[spec.key]), start_year, end_year).all()
         for spec in model.inputs
         if keys is not None and spec.key not in keys
     )

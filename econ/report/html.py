@@ -178,7 +178,7 @@ def render_summary(scenario: Scenario, results: Results) -> str:
             "text": format_item(values[i.key], i),
         }
         for i in model.items_with("check")
-        if i.key != "master_check"
+        if i.key != model.master_check_key
     ]
     charts = build_charts(scenario, results)
     rows = [_assumption_row(scenario, a) for a in scenario.assumptions.values()]
@@ -191,7 +191,8 @@ def render_summary(scenario: Scenario, results: Results) -> str:
         metrics=metrics,
         headline=headline,
         checks=checks,
-        master=values.get("master_check", math.nan),
+        master=values.get(model.master_check_key or "", math.nan),
+        warnings=scenario.warnings,
         charts=charts,
         chart_svgs={c.chart_id: Markup(c.svg) for c in charts},
         assumptions=rows,
