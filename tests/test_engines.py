@@ -33,7 +33,6 @@ import xlsxwriter
 from openpyxl.utils.cell import get_column_letter, range_boundaries
 
 import econ
-from econ.errors import InputError
 from econ.excel import write_workbook
 from econ.excel.engines import (
     ENGINES,
@@ -48,7 +47,14 @@ from econ.excel.engines import (
 )
 from econ.excel.reader import read_workbook
 from econ.scenario import Scenario
-from tests.test_excel import NATIONAL_SEED, PROJECT_SEED, edit_workbook, one_edit, per_year_variant
+from tests.test_excel import (
+    NATIONAL_SEED,
+    PROJECT_SEED,
+    edit_workbook,
+    one_edit,
+    per_year_variant,
+    random_edits,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = sorted((ROOT / "seeds").glob("*.toml"))
@@ -83,18 +89,7 @@ class Corpus:
 
 
 def _random_edits(base: Scenario, rng: random.Random) -> dict[str, Any]:
-    edits: dict[str, Any] = {}
-    scenario = base
-    for key in base.model.input_keys:
-        if key == "check_tolerance" or rng.random() < 0.3:
-            continue
-        value = one_edit(base, key, rng)
-        try:
-            scenario = scenario.with_values(**{key: value})
-        except InputError:
-            continue
-        edits[key] = value
-    return edits
+    return random_edits(base, rng)
 
 
 PROBE = [

@@ -190,6 +190,23 @@ def one_edit(scenario: Scenario, key: str, rng: random.Random | None = None) -> 
     return value * 1.1 if value != 0 else 1.0
 
 
+def random_edits(base: Scenario, rng: random.Random) -> dict[str, Any]:
+    """About 70 % of the inputs moved at random within their bounds, each kept
+    only if the scenario stays valid (domains and cross-field rules)."""
+    edits: dict[str, Any] = {}
+    scenario = base
+    for key in base.model.input_keys:
+        if rng.random() < 0.3:
+            continue
+        value = one_edit(base, key, rng)
+        try:
+            scenario = scenario.with_values(**{key: value})
+        except InputError:
+            continue
+        edits[key] = value
+    return edits
+
+
 def edit_workbook(src: Path, dst: Path, edits: dict[str, Any]) -> None:
     """Set inputs with openpyxl (load, set, save), addressed by the _econ sheet."""
     where = meta(src)
@@ -289,17 +306,8 @@ def recalculated(
             before[name] = folder / f"{name}.xlsx"
             expected[name] = base.with_values(**{key: value})
         for k in range(3):
-            edits: dict[str, Any] = {}
-            scenario = base
-            for key in base.model.input_keys:
-                if rng.random() < 0.3:
-                    continue
-                value = one_edit(base, key, rng)
-                try:
-                    scenario = scenario.with_values(**{key: value})
-                except InputError:
-                    continue
-                edits[key] = value
+            edits = random_edits(base, rng)
+            scenario = base.with_values(**edits)
             name = f"{seed_name}__random{k}"
             edit_workbook(src, folder / f"{name}.xlsx", edits)
             before[name] = folder / f"{name}.xlsx"

@@ -20,7 +20,7 @@ import pytest
 import econ
 from econ.excel import write_workbook
 from econ.excel.reader import read_workbook
-from econ.excel.recalc import find_soffice, recalculate_many
+from econ.excel.recalc import recalculate_many
 from econ.model.definition import NATIONAL, PROJECT
 from econ.model.expr import Check, Flag, Max, Ref, SafeDiv, Sum, SumProduct
 from econ.model.schema import (
@@ -38,16 +38,6 @@ from tests.conftest import SEEDS
 from tests.test_excel import compare_to_engine, edit_workbook, sheet_values
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture(scope="module")
-def soffice() -> str:
-    path = find_soffice()
-    if path is None:
-        if __import__("os").environ.get("CI", "").lower() == "true":
-            pytest.fail("LibreOffice is not installed")
-        pytest.skip("LibreOffice is not installed")
-    return path
 
 
 def _seed(name: str) -> Scenario:
@@ -194,7 +184,7 @@ def test_hand_algebra_that_misses_the_royalty_fails_its_plug_back_check() -> Non
 
 @pytest.mark.libreoffice
 def test_inconsistent_model_turns_the_master_check_red_in_libreoffice(
-    soffice: str, tmp_path: Path
+    tmp_path: Path,
 ) -> None:
     base = _seed("solikamsk_separation")
     paths = []
@@ -251,7 +241,7 @@ def test_a_non_affine_target_is_solved_by_the_engine_and_plugs_back() -> None:
 
 @pytest.mark.libreoffice
 def test_engine_solved_value_is_held_and_its_plug_back_shows_an_edit(
-    soffice: str, tmp_path: Path
+    tmp_path: Path,
 ) -> None:
     sc = _with_model(_seed("magnets_plant"), _no_credit_model())
     src = write_workbook(sc, econ.evaluate(sc), tmp_path / "solved.xlsx")
@@ -319,7 +309,7 @@ def test_boundary_inputs_give_n_a_not_a_failed_check() -> None:
 
 
 @pytest.mark.libreoffice
-def test_boundary_inputs_recalculate_alike_in_libreoffice(soffice: str, tmp_path: Path) -> None:
+def test_boundary_inputs_recalculate_alike_in_libreoffice(tmp_path: Path) -> None:
     cases = _boundary_scenarios()
     paths = {
         n: write_workbook(sc, econ.evaluate(sc), tmp_path / f"{n}.xlsx") for n, sc in cases.items()
@@ -654,7 +644,7 @@ def test_solves_derive_for_minimal_models(price_per_year: bool) -> None:
 
 @pytest.mark.libreoffice
 def test_irr_of_flows_with_idle_years_recalculates_in_libreoffice(
-    soffice: str, tmp_path: Path
+    tmp_path: Path,
 ) -> None:
     """Late construction and negative IRRs defeat the spreadsheet's Newton from 0
     (the review found 18 of 24 such cases #N/A); the workbook starts IRR from the
