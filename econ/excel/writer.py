@@ -68,6 +68,7 @@ YEAR_NAME, PERIOD_NAME = "timeline_year", "timeline_period"
 #: Fixed document date: the same scenario builds byte-identical files.
 CREATED = dt.datetime(2025, 1, 1, 0, 0, 0)
 _COL = "\x00"  # placeholder for the current column letter in row formulas
+_PREV = "\x01"  # ... and for the column before it (a balance's previous year)
 _VALUE_COL = 3  # column D: single-value cells of scalar blocks
 
 
@@ -133,13 +134,21 @@ class Layout:
             cell=lambda n: self._cell(n, col),
             row=self._row,
             running=lambda n: self._running(n, col or "?"),
+            prev=self._prev,
         )
+
+    def _prev(self, name: str) -> str:
+        if name not in self.model_rows:
+            raise ValueError(f"{name!r} is not a Model row; its previous year has no cell")
+        return f"{_PREV}{self.model_rows[name] + 1}"
 
     def row_formula(self, item: LineItem) -> Callable[[int], str]:
         """Render a series item once; return a function giving its formula
         (without ``=``) in a zero-based timeline column."""
         template = to_formula(item.expr, self.context(_COL))
-        return lambda c: template.replace(_COL, xl_col_to_name(c))
+        return lambda c: template.replace(_COL, xl_col_to_name(c)).replace(
+            _PREV, xl_col_to_name(c - 1)
+        )
 
 
 def _walk(e: Expr) -> Iterator[Expr]:

@@ -7,11 +7,12 @@ Pure: arrays in, arrays out, no files, no clock.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from econ.model.expr import Expr, Prev, as_node, refs
 from econ.model.numpy_backend import evaluate, may_be_na
 from econ.model.schema import LineItem, Model
 from econ.model.solve import solve_root
@@ -124,6 +125,133 @@ def evaluate_model(
     return out
 
 
+def evaluation_steps(model: Model, items: Sequence[LineItem] | None = None) -> list[list[LineItem]]:
+    """The items in evaluation order, grouped: a group of several items (or
+    one reading its own past through ``Prev``) is a balance evaluated year by
+    year; every other group is one item, evaluated over all years at once.
+
+    Groups are the strongly connected components of the graph whose edges
+    include the rows read one year back; they are ordered topologically,
+    otherwise in definition order.
+    """
+    items = list(model.items if items is None else items)
+    pos = {it.key: n for n, it in enumerate(items)}
+    edges = {it.key: [r for r in set(refs(it.expr)) if r in pos] for it in items}
+    if any(it.solved for it in items):  # an engine-solved value reads its block's inputs
+        for it in items:
+            if it.solved:
+                edges[it.key] = [d for d in model.deps(it.key) if d in pos]
+    # Tarjan's strongly connected components, iteratively.
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    comps: list[list[str]] = []
+    counter = 0
+    for root in pos:
+        if root in index:
+            continue
+        work = [(root, 0)]
+        while work:
+            node, i = work.pop()
+            if i == 0:
+                index[node] = low[node] = counter
+                counter += 1
+                stack.append(node)
+                on_stack.add(node)
+            recurse = False
+            for j in range(i, len(edges[node])):
+                nxt = edges[node][j]
+                if nxt not in index:
+                    work.append((node, j + 1))
+                    work.append((nxt, 0))
+                    recurse = True
+                    break
+                if nxt in on_stack:
+                    low[node] = min(low[node], index[nxt])
+            if recurse:
+                continue
+            if low[node] == index[node]:
+                comp = []
+                while True:
+                    w = stack.pop()
+                    on_stack.discard(w)
+                    comp.append(w)
+                    if w == node:
+                        break
+                comps.append(sorted(comp, key=pos.__getitem__))
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+    comp_of = {k: n for n, comp in enumerate(comps) for k in comp}
+    needs = {n: {comp_of[d] for k in comp for d in edges[k]} - {n} for n, comp in enumerate(comps)}
+    done: set[int] = set()
+    order: list[list[LineItem]] = []
+    pending = sorted(range(len(comps)), key=lambda n: pos[comps[n][0]])
+    while pending:
+        for n in pending:
+            if needs[n] <= done:
+                order.append([items[pos[k]] for k in comps[n]])
+                done.add(n)
+                pending.remove(n)
+                break
+        else:  # pragma: no cover - components form a DAG
+            raise ValueError("cycle between components")
+    return order
+
+
+def _recurrent(group: list[LineItem]) -> bool:
+    if len(group) > 1:
+        return True
+    item = group[0]
+    return any(isinstance(n, Prev) and n.series.name == item.key for n in _walk(item.expr))
+
+
+def _walk(e: Expr) -> Iterator[Expr]:
+    node = as_node(e)
+    yield node
+    for child in node.children():
+        yield from _walk(child)
+
+
+def _run(
+    steps: Sequence[list[LineItem]],
+    env: dict[str, Array],
+    n_years: int,
+    na_names: frozenset[str],
+    solve_item: Callable[[LineItem, dict[str, Array]], Array],
+) -> None:
+    """Evaluate ``steps`` into ``env``."""
+    size = max(a.shape[0] for a in env.values())
+    for group in steps:
+        if not _recurrent(group):
+            item = group[0]
+            if item.solved:
+                env[item.key] = solve_item(item, env)
+                continue
+            value = evaluate(item.expr, env, n_years, na_names)
+            if item.shape == "scalar" and value.shape[1] != 1:
+                raise ValueError(f"scalar item {item.key!r} depends on a row")
+            env[item.key] = value
+            continue
+        # A balance: year by year, each item reading last year's values.
+        out = {it.key: np.empty((size, n_years)) for it in group}
+        for t in range(n_years):
+            col = {k: (v[:, t : t + 1] if v.shape[1] == n_years else v) for k, v in env.items()}
+
+            def lag(name: str, initial: Array, t: int = t, out: dict[str, Array] = out) -> Array:
+                if t == 0:
+                    return initial
+                source = out[name] if name in out else env[name]
+                return source[:, t - 1 : t]
+
+            for it in group:
+                value = evaluate(it.expr, col, 1, na_names, lag)
+                out[it.key][:, t : t + 1] = value
+                col[it.key] = out[it.key][:, t : t + 1]
+        env.update(out)
+
+
 def _evaluate(
     model: Model, inputs: Mapping[str, ArrayLike], start_year: int, n_years: int
 ) -> dict[str, Array]:
@@ -131,29 +259,23 @@ def _evaluate(
     size = max(a.shape[0] for a in env.values())
     na_names = na_items(model)
     solves = {s.key: s for s in model.solves}
-    for item in model.items:
-        if item.solved:
-            solve = solves[item.key]
-            block = [i for i in model.items if i.key.startswith(f"{solve.prefix}_")]
-            target = f"{solve.prefix}_{solve.target}"
+    steps = model.cached("steps", lambda: evaluation_steps(model))
+    assert isinstance(steps, list)
 
-            def target_at(
-                x: Array,
-                key: str = item.key,
-                block: list[LineItem] = block,
-                target: str = target,
-            ) -> Array:
-                trial = dict(env)
-                trial[key] = x
-                for b in block:
-                    trial[b.key] = evaluate(b.expr, trial, n_years, na_names)
-                return np.broadcast_to(trial[target], x.shape)
+    def solve_item(item: LineItem, env: dict[str, Array]) -> Array:
+        solve = solves[item.key]
+        block = [i for i in model.items if i.key.startswith(f"{solve.prefix}_")]
+        block_steps = evaluation_steps(model, block)
+        target = f"{solve.prefix}_{solve.target}"
 
-            probe = np.broadcast_to(evaluate(solve.probe, env, n_years), (size, 1))
-            env[item.key] = solve_root(target_at, np.array(probe))
-            continue
-        value = evaluate(item.expr, env, n_years, na_names)
-        if item.shape == "scalar" and value.shape[1] != 1:
-            raise ValueError(f"model {model.name!r}: scalar item {item.key!r} depends on a row")
-        env[item.key] = value
+        def target_at(x: Array) -> Array:
+            trial = dict(env)
+            trial[item.key] = x
+            _run(block_steps, trial, n_years, na_names, solve_item)
+            return np.broadcast_to(trial[target], x.shape)
+
+        probe = np.broadcast_to(evaluate(solve.probe, env, n_years), (size, 1))
+        return solve_root(target_at, np.array(probe))
+
+    _run(steps, env, n_years, na_names, solve_item)
     return env

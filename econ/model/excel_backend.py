@@ -26,6 +26,7 @@ from econ.model.expr import (
     Func,
     Irr,
     Last,
+    Prev,
     Ref,
     RowMax,
     SafeDiv,
@@ -74,12 +75,15 @@ class FormulaContext:
             ending at the current column, for :class:`CumSum`.
         irr_guess: a reference to a first starting guess for ``IRR`` (the
             workbook puts the engine's IRR at build time in a labelled cell).
+        prev: maps a row name to its cell one column to the left, for
+            :class:`Prev`.
     """
 
     cell: Callable[[str], str]
     row: Callable[[str], str]
     running: Callable[[str], str]
     irr_guess: str | None = None
+    prev: Callable[[str], str] | None = None
 
     @classmethod
     def plain(cls) -> FormulaContext:
@@ -135,6 +139,10 @@ def to_formula(expr: Expr, ctx: FormulaContext) -> str:
                 )
             case CumSum(series=s):
                 return f"SUM({ctx.running(s.name)})"
+            case Prev(series=s, initial=init):
+                if ctx.prev is None:
+                    raise ValueError(f"{s.name!r}: a previous year needs a timeline column")
+                return f"IF({ctx.cell('period')}=1,{fmt(init)},{ctx.prev(s.name)})"
             case Sum(series=s):
                 return f"SUM({ctx.row(s.name)})"
             case SumProduct(a=a, b=b):

@@ -58,6 +58,7 @@ __all__ = [
     "Max",
     "Min",
     "Node",
+    "Prev",
     "Ref",
     "RowMax",
     "SafeDiv",
@@ -250,6 +251,20 @@ class CumSum(Expr):
 
 
 @dataclass(frozen=True, eq=False)
+class Prev(Expr):
+    """The value of a row in the previous year; ``initial`` in the first year.
+    A row may read its own previous value (a balance carried forward: a tax
+    loss pool, a debt balance): such items are evaluated year by year.
+    Excel: ``IF(period=1, initial, <the cell one column to the left>)``."""
+
+    series: Ref
+    initial: Expr
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "initial", _as_expr(self.initial))
+
+
+@dataclass(frozen=True, eq=False)
 class Sum(Expr):
     """Total of a row of yearly amounts over the timeline: a scalar
     (Excel ``SUM(row)``). A row in X/yr adds up to X."""
@@ -333,6 +348,7 @@ Node: TypeAlias = (
     | Func
     | SafeDiv
     | CumSum
+    | Prev
     | Sum
     | SumProduct
     | At
@@ -349,6 +365,7 @@ ALL_NODE_TYPES: tuple[type[Expr], ...] = (
     Func,
     SafeDiv,
     CumSum,
+    Prev,
     Sum,
     SumProduct,
     At,
@@ -396,6 +413,24 @@ def refs(e: Expr) -> Iterator[str]:
         yield from refs(child)
 
 
+def same_year_refs(e: Expr) -> Iterator[str]:
+    """Like :func:`refs`, without the rows read one year back by :class:`Prev`
+    (those do not order evaluation within a year)."""
+    node = as_node(e)
+    if isinstance(node, Prev):
+        yield from same_year_refs(node.initial)
+        return
+    if isinstance(node, Ref):
+        yield node.name
+        return
+    if isinstance(node, FirstYearWhere):
+        yield "year"
+    if isinstance(node, Check):
+        yield CHECK_TOLERANCE
+    for child in node.children():
+        yield from same_year_refs(child)
+
+
 def map_refs(e: Expr, fn: Callable[[Ref], Expr]) -> Expr:
     """A copy of ``e`` with every reference ``r`` replaced by ``fn(r)``.
     Timeline operators take references only, so there ``fn`` must return a
@@ -408,7 +443,7 @@ def map_refs(e: Expr, fn: Callable[[Ref], Expr]) -> Expr:
     changes: dict[str, object] = {}
     for f in fields(node):
         value = getattr(node, f.name)
-        if isinstance(value, Ref) and isinstance(node, (*REDUCTIONS, CumSum)):
+        if isinstance(value, Ref) and isinstance(node, (*REDUCTIONS, CumSum, Prev)):
             new = fn(value)
             if not isinstance(new, Ref):
                 raise TypeError(
@@ -529,6 +564,13 @@ def derivative(e: Expr, name: str, rows: Mapping[str, Expr]) -> Expr:
                 if not isinstance(ds, Ref):
                     raise ValueError(f"At of {ds}: needs a named row")
                 return At(ds, f)
+            case Prev(series=s, initial=init):
+                ds, di = d(s), d(init)
+                if _zero(ds) and _zero(di):
+                    return Const(0.0)
+                if not isinstance(ds, Ref):
+                    raise ValueError(f"Prev of {ds}: needs a named row")
+                return Prev(ds, di)
             case _:
                 if any(not _zero(d(c)) for c in node.children()):
                     raise ValueError(f"not affine in {name!r}: {x}")
@@ -583,6 +625,14 @@ def degree(e: Expr, name: str, known: Mapping[str, int | None] | None = None) ->
                 return a if b == 0 else None
             case CumSum(series=s) | Sum(series=s) | Last(series=s):
                 return deg(s)
+            case Prev(series=s, initial=init):
+                # A row read one year back must have been analysed already; a
+                # balance reading its own past is conservatively not affine.
+                if s.name != name and s.name not in known:
+                    return None
+                a = 1 if s.name == name else known[s.name]
+                b = deg(init)
+                return None if a is None or b is None else max(a, b)
             case SumProduct(a=a_, b=b_):
                 a, b = deg(a_), deg(b_)
                 if a is None or b is None:

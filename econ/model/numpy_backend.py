@@ -33,6 +33,7 @@ from econ.model.expr import (
     Func,
     Irr,
     Last,
+    Prev,
     Ref,
     RowMax,
     SafeDiv,
@@ -99,6 +100,7 @@ def evaluate(
     env: Mapping[str, Array],
     n_years: int,
     na_names: Collection[str] | None = None,
+    lag: Callable[[str, Array], Array] | None = None,
 ) -> Array:
     """Evaluate ``expr`` with numpy.
 
@@ -110,6 +112,8 @@ def evaluate(
         na_names: the names whose values can be n/a (from :func:`may_be_na`);
             comparisons over operands that cannot be n/a then skip the n/a
             pass. ``None``: look at the values.
+        lag: for year-by-year evaluation (``env`` holds one year's column):
+            ``lag(name, initial)`` is the row's value in the previous year.
 
     Returns:
         An array of shape ``(S, 1)`` or ``(S, Y)``.
@@ -158,6 +162,12 @@ def evaluate(
                 return np.where(zero, np.nan, out) if zero.any() else out
             case CumSum(series=s):
                 return np.asarray(np.cumsum(row(s), axis=1), dtype=np.float64)
+            case Prev(series=s, initial=init):
+                if lag is not None:  # year-by-year evaluation of a balance
+                    return lag(s.name, ev(init))
+                rows = row(s)
+                first = np.broadcast_to(ev(init), (rows.shape[0], 1))
+                return np.concatenate([first, rows[:, :-1]], axis=1)
             case Sum(series=s):
                 return np.asarray(row(s).sum(axis=1, keepdims=True), dtype=np.float64)
             case SumProduct(a=a_, b=b_):

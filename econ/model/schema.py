@@ -38,12 +38,14 @@ from econ.model.expr import (
     FirstYearWhere,
     Last,
     Min,
+    Prev,
     Ref,
     RowMax,
     Sum,
     SumProduct,
     as_node,
     refs,
+    same_year_refs,
 )
 from econ.model.units import ONE, YEAR, Unit, UnitMismatch, infer, parse
 
@@ -390,6 +392,8 @@ class Model:
         declared_inputs: tuple[InputSpec | Constant, ...] = (*self.inputs, *self.constants)
         for obj in declared_inputs:
             units[obj.key] = parse(obj.unit)
+        # Every item's declared unit first: a balance reads its own past value.
+        units |= {item.key: parse(item.unit) for item in self.items}
         for item in self.items:
             declared = parse(item.unit)
             if item.solved:
@@ -427,7 +431,7 @@ class Model:
         series = self.series_keys() | {i.key for i in self.inputs if i.per_year}
         for item in self.items:
             for node in _walk(item.expr):
-                if isinstance(node, (*REDUCTIONS, CumSum)):
+                if isinstance(node, (*REDUCTIONS, CumSum, Prev)):
                     for child in node.children():
                         if isinstance(child, Ref) and child.name not in series:
                             raise ValueError(
@@ -565,7 +569,7 @@ def _row_refs(e: Expr) -> set[str]:
 
 def _item_refs(item: LineItem, items: list[LineItem]) -> set[str]:
     if not item.solved:
-        return set(refs(item.expr))
+        return set(same_year_refs(item.expr))
     # An engine-solved value depends on what its plug-back block reads; the
     # block is the items that read the solved value, directly or not.
     block: set[str] = set()

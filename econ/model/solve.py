@@ -43,6 +43,7 @@ from econ.model.expr import (
     SafeDiv,
     degree,
     derivative,
+    refs,
     simplify,
     substitute,
 )
@@ -98,7 +99,9 @@ def derive_solve(
 
     items_list = list(given.values())
     deps = {k: _item_refs(i, items_list) for k, i in given.items()}
-    upstream = _ancestors(solve.target, deps) | {solve.target}
+    # Ancestry also follows rows read one year back (a balance carried forward).
+    reach = {k: deps[k] | set(refs(i.expr)) if not i.solved else deps[k] for k, i in given.items()}
+    upstream = _ancestors(solve.target, reach) | {solve.target}
     moved = {solve.variable, *(k for k, _ in solve.fixed)}
     from econ.model.schema import _stable_topological_order
 
@@ -108,7 +111,7 @@ def derive_solve(
     block = [
         k
         for k in order
-        if k in upstream and k not in moved and (moved & _ancestors(k, deps) or moved & deps[k])
+        if k in upstream and k not in moved and (moved & _ancestors(k, reach) or moved & reach[k])
     ]
     if solve.target not in block:
         raise ValueError(f"solve {solve.key!r}: {solve.target!r} does not depend on the variable")
@@ -119,10 +122,10 @@ def derive_solve(
         item stays a row or cell of its own, so timeline operators keep
         reading named rows)."""
         mapping: dict[str, Expr] = {solve.variable: variable, **fixed}
+        mapping |= {k: Ref(f"{prefix}_{k}") for k in block}  # incl. rows read a year back
         out: list[LineItem] = []
         for k in block:
             expr = simplify(substitute(given[k].expr, mapping))
-            mapping[k] = Ref(f"{prefix}_{k}")
             out.append(
                 LineItem(
                     f"{prefix}_{k}",

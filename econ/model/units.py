@@ -47,6 +47,7 @@ from econ.model.expr import (
     Func,
     Irr,
     Last,
+    Prev,
     Ref,
     RowMax,
     SafeDiv,
@@ -235,6 +236,8 @@ def infer(expr: Expr, unit_of: Callable[[str], Unit], where: str = "") -> Unit:
                 return inf(s)
             case Last(series=s) | RowMax(series=s):
                 return inf(s)
+            case Prev(series=s, initial=init):
+                return same([inf(s), inf(init)], "Prev (row and its first-year value)", e)
             case Irr():
                 return ONE
             case FirstYearWhere(flag=f):
