@@ -143,6 +143,39 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     )
 
 
+def _cmd_sensitivity(args: argparse.Namespace) -> int:
+    from econ.analysis.sensitivity import spider, tornado, two_way
+
+    scenario = load_scenario(args.scenario)
+    item_of = {i.key: i for i in scenario.model.items_with("metric")}
+    t = tornado(scenario, args.metric)
+    item = item_of[t.metric]
+    print(f"{scenario.title}: {t.label} (base {format_item(t.base, item)})")
+    print("Tornado (each input at its low and high bound, the others at their values):")
+    width = max(len(r.key) for r in t.rows)
+    for r in t.rows:
+        basis = "cited" if r.cited else "assumption"
+        print(
+            f"  {r.key:<{width}}  {r.low:>12,.6g} .. {r.high:<12,.6g} {r.unit:<8} "
+            f"{format_item(r.at_low, item):>16} .. {format_item(r.at_high, item):<16} "
+            f"swing {format_item(r.swing, item)}  [{basis}]" + (f"  ({r.note})" if r.note else "")
+        )
+    if args.steps:
+        sp = spider(scenario, t.metric, args.steps)
+        print(f"Spider ({args.steps} points from low to high):")
+        for key, values in zip(sp.keys, sp.values, strict=True):
+            cells = "  ".join(f"{format_item(v, item):>12}" for v in values)
+            print(f"  {key:<{width}}  {cells}")
+    if args.pair:
+        tw = two_way(scenario, args.pair, t.metric, args.steps or 5)
+        a, b = tw.keys
+        print(f"Two-way: {a} (rows) x {b} (columns)")
+        print("  " + " " * 14 + "".join(f"{y:>16,.6g}" for y in tw.axis_b))
+        for x, row in zip(tw.axis_a, tw.values, strict=True):
+            print(f"  {x:>14,.6g}" + "".join(f"{format_item(v, item):>16}" for v in row))
+    return EXIT_OK
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     """`make run`: build every scenario of a folder."""
     paths = sorted(Path(args.folder).glob("*.toml"))
@@ -231,6 +264,20 @@ def _parser() -> argparse.ArgumentParser:
     )
     _batch_options(sweep)
     sweep.set_defaults(func=_cmd_sweep)
+
+    sens = sub.add_parser(
+        "sensitivity",
+        help="tornado, spider and two-way tables over the assumptions' low/high bounds",
+        description="How much a metric depends on each assumption: every input with low/high "
+        "bounds at each bound (tornado, sorted by swing), optionally stepped over its range "
+        "(--steps: spider) and a chosen pair together (--pair: two-way table). One vectorized "
+        "evaluation per table.",
+    )
+    sens.add_argument("scenario", help="scenario file (.toml)")
+    sens.add_argument("--metric", help="metric key (default: the model's default metric)")
+    sens.add_argument("--steps", type=int, default=0, help="points from low to high (spider)")
+    sens.add_argument("--pair", nargs=2, metavar="KEY", help="two inputs for a two-way table")
+    sens.set_defaults(func=_cmd_sensitivity)
 
     run = sub.add_parser(
         "run",

@@ -1,0 +1,2 @@
+"""Analyses over many evaluations of one scenario: sensitivities
+(:mod:`~econ.analysis.sensitivity`), Monte Carlo, budget allocation."""
