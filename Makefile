@@ -44,6 +44,7 @@ lint: $(VENV)/.test-installed
 ## bench: the performance figures quoted in README.md
 bench: $(VENV)/.test-installed
 	$(PY) benchmarks/bench_engine.py
+	$(PY) benchmarks/bench_show.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
