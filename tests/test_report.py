@@ -327,3 +327,19 @@ def test_summary_xlsx_is_a_formatted_table(batch) -> None:
     title = ws.cell(names.index("evil") + 2, headers.index("title") + 1)
     assert title.data_type == "s" and title.value.startswith("=HYPERLINK")  # text, no formula
     assert all(ws.column_dimensions[c].width >= 8 for c in ("A", "B", "E"))
+
+
+def test_run_writes_a_fresh_index_and_names_the_files_to_open(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`econ run` (what `make run` does): one line per scenario, the index
+    committed in workbooks/ as it builds now, and the files to open last."""
+    from econ.cli import main
+    from tests.conftest import ROOT, SEED_FILES
+
+    assert main(["run", str(ROOT / "seeds"), "-o", str(tmp_path)]) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len([x for x in out if x.startswith("built ")]) == len(SEED_FILES)
+    assert out[-5] == "Open first:" and str(tmp_path / "index.html") in out[-4]
+    committed = ROOT / "workbooks" / "index.html"
+    assert committed.read_bytes() == (tmp_path / "index.html").read_bytes()
