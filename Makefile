@@ -1,27 +1,33 @@
 # econ: the two commands of the Quick start, and a few for developers.
 VENV   := .venv
 PY     := $(VENV)/bin/python
-PIP    := $(PY) -m pip --quiet --disable-pip-version-check
+PIP    := $(PY) -m pip --quiet --disable-pip-version-check --no-input
+# Quiet: a step's output is shown only when it fails.
+QUIET  = sh -c 'log=$$(mktemp); if "$$@" >"$$log" 2>&1; then rm -f "$$log"; else \
+           status=$$?; cat "$$log"; rm -f "$$log"; exit $$status; fi' quiet
 
 .PHONY: run test lint bench clean
 
 $(VENV)/bin/python:
-	python3 -m venv $(VENV) || { \
+	@python3 -m venv $(VENV) || { \
 	  echo "python3 -m venv failed: installing Debian's python3-venv"; \
 	  apt-get update -qq && apt-get install -y -qq python3-venv && python3 -m venv $(VENV); }
 
 $(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
-	$(PIP) install --upgrade pip
-	$(PIP) install -e .
-	touch $@
+	@echo "installing econ into $(VENV) (output shown only on failure)..."
+	@$(QUIET) $(PIP) install --upgrade pip
+	@$(QUIET) $(PIP) install -e .
+	@touch $@
 
 $(VENV)/.test-installed: pyproject.toml $(VENV)/.installed
-	$(PIP) install -e '.[test]'
-	touch $@
+	@echo "installing the test tools into $(VENV) (output shown only on failure)..."
+	@$(QUIET) $(PIP) install -e '.[test]'
+	@touch $@
 
-## run: build every scenario in seeds/ (metrics printed, workbooks and HTML in workbooks/)
+## run: build every scenario in seeds/ (metrics printed, workbooks and HTML in workbooks/),
+##      ending with the files to open
 run: $(VENV)/.installed
-	$(VENV)/bin/econ run seeds -o workbooks
+	@$(VENV)/bin/econ run seeds -o workbooks
 
 ## test: linters, type checks and the whole test suite (installs LibreOffice, Gnumeric,
 ##       Node.js and Chromium if root, and HyperFormula with npm ci: scripts/system-deps.sh)
@@ -38,6 +44,7 @@ lint: $(VENV)/.test-installed
 ## bench: the performance figures quoted in README.md
 bench: $(VENV)/.test-installed
 	$(PY) benchmarks/bench_engine.py
+	$(PY) benchmarks/bench_show.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

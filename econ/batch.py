@@ -31,19 +31,19 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, TextIO
 
-import pandas as pd
-
-from econ.engine import column_name, evaluate
+from econ.engine import evaluate
 from econ.errors import InputError
 from econ.model.definition import MODELS
 from econ.report.html import (
     Column,
     IndexRow,
     SweepTable,
+    compare_keys,
     index_columns,
     write_index,
     write_summary,
 )
+from econ.report.summary_table import write_summary_table
 from econ.scenario import Scenario, load_scenario
 
 __all__ = [
@@ -446,41 +446,6 @@ def _columns(rows: Sequence[IndexRow]) -> list[Column]:
     return [c for c in index_columns(list(MODELS.values())) if c.key in present]
 
 
-def _column_names() -> dict[str, str]:
-    names: dict[str, str] = {}
-    for model in MODELS.values():
-        for item in model.items_with("metric"):
-            names.setdefault(item.key, column_name(item))
-    return names
-
-
-def _summary_frame(rows: Sequence[IndexRow]) -> pd.DataFrame:
-    names = _column_names()
-    keys = [k for k in names if any(k in r.metrics for r in rows)]
-    records = []
-    for r in rows:
-        rec: dict[str, Any] = {
-            "scenario": r.name,
-            "title": r.title,
-            "model": r.model,
-            "status": "failed" if r.error else "ok",
-        }
-        rec.update({names[k]: r.metrics.get(k, math.nan) for k in keys})
-        rec.update({"html": r.html or "", "xlsx": r.xlsx or "", "error": r.error or ""})
-        records.append(rec)
-    return pd.DataFrame.from_records(records)
-
-
-def _replace_via_temp(path: Path, write: Callable[[Path], None]) -> Path:
-    tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
-
-
 def _execute(
     tasks: Sequence[Task],
     out_dir: str | Path,
@@ -514,19 +479,13 @@ def _execute(
         notes.append("econ.excel is not available: workbooks were not written")
     sweep = sweep_builder(done) if sweep_builder else None
     elapsed = time.perf_counter() - start
-    frame = _summary_frame(done)
-    csv = _replace_via_temp(
-        folder / "summary.csv", lambda p: frame.to_csv(p, index=False, encoding="utf-8")
-    )
-    xlsx = _replace_via_temp(
-        folder / "summary.xlsx",
-        lambda p: frame.to_excel(p, index=False, sheet_name="Summary", engine="xlsxwriter"),
-    )
+    csv, xlsx = write_summary_table(folder, done, list(MODELS.values()))
     index = write_index(
         folder / "index.html",
         done,
         title=title,
         columns=_columns(done),
+        compare=compare_keys(list(MODELS.values())),
         sweep=sweep,
         elapsed_s=elapsed,
     )

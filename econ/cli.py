@@ -177,12 +177,52 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    """`make run`: build every scenario of a folder."""
+    """`make run`: build every scenario of a folder (one line each), write its
+    index and say which files to open."""
+    from econ.build import build_scenario
+    from econ.report.html import IndexRow, compare_keys, index_columns, write_index
+
     paths = sorted(Path(args.folder).glob("*.toml"))
     if not paths:
         raise InputError(args.folder, None, "no *.toml scenario files in this folder")
-    args.scenarios = paths
-    return _cmd_build(args)
+    out = Path(args.output)
+    rows, models = [], {}
+    for path in paths:
+        scenario = load_scenario(path)
+        results, written = build_scenario(scenario, out)
+        print(f"built {' and '.join(str(p) for p in written)}")
+        for warning in scenario.warnings:
+            print(f"  warning: {warning}")
+        models[scenario.model.name] = scenario.model
+        values = results.scalars()
+        rows.append(
+            IndexRow(
+                scenario.name,
+                scenario.title,
+                scenario.model.name,
+                str(path),
+                {k: values[k] for k in scenario.model.index_keys},
+                f"{scenario.name}.html",
+                f"{scenario.name}.xlsx",
+            )
+        )
+    index = write_index(
+        out / "index.html",
+        rows,
+        title=f"econ: the {len(rows)} scenarios of {Path(args.folder).name}/",
+        columns=index_columns(list(models.values())),
+        compare=compare_keys(list(models.values())),
+        summary_files=False,
+    )
+    first = rows[0].name
+    print(
+        "\nOpen first:\n"
+        f"  {index}  every scenario side by side, with links\n"
+        f"  {out / (first + '.html')}  one scenario's summary (one per scenario)\n"
+        f"  {out / (first + '.xlsx')}  its live workbook (edit it, then `econ build` it)\n"
+        f"Key metrics of a scenario in the terminal: econ show {paths[0]}"
+    )
+    return EXIT_OK
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from econ.errors import InputError
@@ -19,6 +19,9 @@ from econ.model.evaluate import evaluate_model
 from econ.model.schema import LineItem, Model
 from econ.model.validate import input_problems
 from econ.scenario import Scenario, _unknown_override
+
+if TYPE_CHECKING:  # pandas is imported where a table is made: `econ show` never needs it
+    import pandas as pd
 
 __all__ = ["Results", "column_name", "evaluate", "evaluate_many", "scenario_arrays"]
 
@@ -65,12 +68,16 @@ class Results:
 
     def metrics(self, *, role: str = "metric") -> pd.DataFrame:
         """Key metrics, one row per scenario, columns ``"Label [unit]"``."""
+        import pandas as pd
+
         items = self.model.items_with(role)  # type: ignore[arg-type]
         data = {column_name(i): self.metric(i.key) for i in items}
         return pd.DataFrame(data, index=pd.Index(self.names, name="scenario"))
 
     def table(self, scenario: int = 0) -> pd.DataFrame:
         """The yearly table of one scenario: index year, one column per row item."""
+        import pandas as pd
+
         items = [i for i in self.model.items if i.shape == "series"]
         data = {column_name(i): self.row(i.key, scenario) for i in items}
         return pd.DataFrame(data, index=pd.Index(self.years, name="year"))

@@ -41,6 +41,34 @@ def _norm(unit: str) -> str:
     return "1" if unit in _DIMENSIONLESS else unit
 
 
+#: Scale words a unit may start with ("bn RUB", "MUSD/yr", "kt/yr"): read
+#: without pint, so loading a scenario (and `econ show`) stays fast.
+_SCALES = {"bn ": 1e9, "M": 1e6, "k": 1e3}
+_SCALABLE = {"USD", "RUB", "t"}
+
+
+def _scaled(src: str, dst: str) -> float | None:
+    """The factor from ``src`` to ``dst`` when ``src`` is ``dst`` with a scale
+    word in front (or ``%`` of a fraction); ``None`` otherwise (pint decides).
+
+    >>> _scaled("bn RUB", "RUB"), _scaled("MUSD/yr", "USD/yr"), _scaled("kt/yr", "t/yr")
+    (1000000000.0, 1000000.0, 1000.0)
+    >>> _scaled("%", "1"), _scaled("kg", "g"), _scaled("RUB", "USD")
+    (0.01, None, None)
+    """
+    if src == "%" and dst == "1":
+        return 0.01
+    for word, factor in _SCALES.items():
+        base = dst.split("/")[0]
+        if (
+            base in _SCALABLE
+            and src.startswith(word)
+            and src[len(word) :].lstrip(" " if word == "bn " else "") == dst
+        ):
+            return factor
+    return None
+
+
 def convert(value: float, unit: str, to: str, *, rub_per_usd: float | None = None) -> float:
     """Convert ``value`` from ``unit`` to the canonical unit ``to``.
 
@@ -68,6 +96,9 @@ def convert(value: float, unit: str, to: str, *, rub_per_usd: float | None = Non
     src, dst = _norm(unit), _norm(to)
     if src == dst:
         return float(value)
+    factor = _scaled(src, dst)
+    if factor is not None:
+        return float(value) * factor
     ureg = _registry()
     try:
         quantity = ureg.Quantity(value, src)

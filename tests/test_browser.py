@@ -95,8 +95,9 @@ def test_summary_in_browser(browser: Any, built: BatchReport, seed: Path, tmp_pa
     page, errors, external = _open(browser, built.out_dir / f"{scenario.name}.html")
     try:
         assert page.locator("#scenario-title").inner_text() == scenario.title
-        charts = page.locator("svg.chart")
-        assert charts.count() == (3 if scenario.model.name == "project" else 2)
+        charts = page.locator("svg.chart.wide")  # at 1000 px the desktop charts show
+        notes = page.locator("p.chart-note")
+        assert charts.count() + notes.count() == len(scenario.model.charts)
         for i in range(charts.count()):
             chart = charts.nth(i)
             box = chart.bounding_box()
@@ -105,14 +106,15 @@ def test_summary_in_browser(browser: Any, built: BatchReport, seed: Path, tmp_pa
             sizes = [drawn.nth(j).bounding_box() for j in range(drawn.count())]
             assert any(b and b["width"] > 0 and b["height"] > 0 for b in sizes), i
         cards = page.locator("#headline .metric")
-        assert cards.count() >= 4
+        assert 4 <= cards.count() <= 6
         for j in range(cards.count()):
             card = cards.nth(j)
             key = card.get_attribute("data-key") or ""
             _check_number(card.get_attribute("data-value") or "", values[key])
             text = card.inner_text()
             if math.isfinite(values[key]) and card.get_attribute("data-unit") == "USD/kg":
-                assert text == f"{values[key]:,.2f} USD/kg"
+                number = f"{abs(values[key]):,.2f}"  # a price: 2 decimals, brackets if < 0
+                assert text == (f"({number})" if values[key] < 0 else number) + " USD/kg"
         assert page.locator("tr.cited, tr.illustrative").count() == len(scenario.assumptions)
         if seed == SEEDS[0]:
             page.screenshot(path=str(tmp_path / "summary.png"), full_page=True)
@@ -150,3 +152,73 @@ def test_index_in_browser(browser: Any, built: BatchReport, tmp_path: Path) -> N
         assert re.search(r"\d+ built", page.locator("p.lead").inner_text())
     finally:
         page.close()
+
+
+# ---------------------------------------------------------------------------
+# Layout: desktop and phone widths
+
+SHOTS = ROOT / "build" / "screenshots"
+MIN_FONT_PX = 11.0
+
+#: Every visible text node: its rendered font size in CSS px (SVG text scaled
+#: by its chart's viewBox), and where the page is wider than the viewport.
+_MEASURE = """() => {
+  const sizes = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode;
+    const text = node.textContent.trim();
+    const el = node.parentElement;
+    if (!text || !el || el.closest("title, desc, script, style")) continue;
+    const box = el.getBoundingClientRect();
+    if (box.width === 0 || box.height === 0) continue;
+    let px = parseFloat(getComputedStyle(el).fontSize);
+    if (el instanceof SVGElement) {
+      const m = el.getScreenCTM();
+      px *= m ? Math.hypot(m.a, m.b) : 1;
+    }
+    sizes.push([px, text.slice(0, 40)]);
+  }
+  const wide = [];
+  for (const el of document.querySelectorAll("body *")) {
+    const r = el.getBoundingClientRect();
+    if (r.width > 0 && r.right > innerWidth + 0.5) wide.push(el.tagName + "#" + el.id);
+  }
+  return {sizes, scroll: document.documentElement.scrollWidth, inner: innerWidth, wide};
+}"""
+
+
+def _check_layout(browser: Any, path: Path, width: int, shot: str) -> dict[str, Any]:
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    try:
+        page.goto(path.as_uri(), wait_until="load")
+        m = page.evaluate(_MEASURE)
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / shot), full_page=True)
+    finally:
+        page.close()
+    assert m["scroll"] <= m["inner"], (m["scroll"], m["wide"][:5])  # no horizontal scroll
+    assert m["wide"] == []
+    small = [(round(px, 1), t) for px, t in m["sizes"] if px < MIN_FONT_PX]
+    assert small == [], small[:5]
+    assert len(m["sizes"]) > 50
+    return dict(m)
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+@pytest.mark.parametrize("seed", SEEDS, ids=lambda p: p.stem)
+def test_summary_layout(browser: Any, built: BatchReport, seed: Path, width: int) -> None:
+    """At desktop and phone width: nothing wider than the screen, no text
+    under 11 px (chart labels included); screenshots in build/screenshots/."""
+    scenario = load_scenario(seed)
+    name = scenario.name
+    m = _check_layout(browser, built.out_dir / f"{name}.html", width, f"{name}-{width}.png")
+    # the first year labels each chart's axis: chart text was measured too
+    assert sum(t == str(scenario.start_year) for _, t in m["sizes"]) >= 2
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_index_layout(browser: Any, built: BatchReport, width: int) -> None:
+    """The batch index fits 1280 px without sideways scroll (brief columns,
+    the rest on demand) and reflows at 390 px."""
+    _check_layout(browser, built.index, width, f"index-{width}.png")

@@ -503,7 +503,8 @@ def test_a_third_model_renders_a_workbook_a_summary_and_an_index_row(tmp_path: P
     assert 'id="metric-total_kept_usd"' in html and "chart-toy" in html
     row = IndexRow("toy", "Toy", "toy", metrics={"total_kept_usd": 1600.0}, html="toy.html")
     index = render_index([row], columns=index_columns([model]))
-    assert 'data-key="total_kept_usd"' in index and "1,600 USD" in index
+    # 1,600 USD in the index's policy: scaled to k in the header, 3 significant digits
+    assert 'data-key="total_kept_usd"' in index and ">1.60<" in index and "[k USD]" in index
 
 
 # ---------------------------------------------------------------------------

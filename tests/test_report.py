@@ -98,23 +98,97 @@ def test_headline_numbers_equal_engine(seed) -> None:
 
 
 def test_headline_text_formats_engine_value(seed) -> None:
+    """A price reads with two decimals, negatives in brackets (the display
+    policy), from the engine's value."""
     scenario, results = seed
     html = render_summary(scenario, results)
     gap = results.scalars()["ref_gap_usd_per_kg"]
     match = re.search(r'id="metric-ref_gap_usd_per_kg"[^>]*>([^<]*)<', html)
-    assert match and match.group(1) == f"{gap:,.2f} USD/kg"
+    text = f"{abs(gap):,.2f}"
+    assert match and match.group(1) == (f"({text})" if gap < 0 else text) + " USD/kg"
+
+
+def test_short_headline_then_details(seed) -> None:
+    """At most six tiles (the model's ``tiles``), the other headline metrics
+    as details below, each metric once in the headline section."""
+    scenario, results = seed
+    html = render_summary(scenario, results)
+    tiles = re.findall(r'id="metric-([a-z_]+)"', html)
+    assert tiles == list(scenario.model.tile_keys) and 0 < len(tiles) <= 6
+    details = re.search(r'<dl class="details" id="details">(.*?)</dl>', html, re.S)
+    rest = [k for k in scenario.model.headline_keys if k not in tiles]
+    if rest:
+        assert details and re.findall(r'data-key="([a-z_]+)"', details.group(1)) == rest
+    else:
+        assert details is None
+
+
+def test_absent_values_in_plain_words(seed) -> None:
+    """No blank and no bare "n/a" where the model says what n/a means."""
+    scenario, results = seed
+    html = render_summary(scenario, results)
+    values = results.scalars()
+    for item in scenario.model.items_with("metric"):
+        if math.isnan(values[item.key]):
+            assert item.na_text != "n/a", item.key  # every absent seed metric has words
+            cell = re.search(rf'data-key="{item.key}" data-value="nan">([^<]*)<', html)
+            assert cell and cell.group(1) == item.na_text
+    assert ">n/a<" not in html and ">nan<" not in html
+
+
+def test_caution_when_the_headline_rests_on_illustrative_inputs(seed) -> None:
+    """The note appears exactly when most inputs behind the tiles are
+    illustrative (counted from the scenario's sources)."""
+    from econ.report.html import inputs_behind
+
+    scenario, results = seed
+    html = render_summary(scenario, results)
+    behind = inputs_behind(scenario.model, scenario.model.tile_keys)
+    assert behind and behind <= set(scenario.assumptions)
+    illustrative = sum(not scenario.assumptions[k].source.cited for k in behind)
+    assert ('id="caution"' in html) == (illustrative * 2 > len(behind))
+    if scenario.name == "magnets_plant":  # the issue's example: capex, costs, price illustrative
+        assert 'id="caution"' in html and "Capital expenditure" in html
+
+
+def test_assumptions_read_in_the_policy(seed) -> None:
+    """No exponent notation: a budget of 6e10 RUB with a range of 30e9-120e9
+    reads 60 under bn RUB (the row's largest magnitude, 120 bn, has three
+    significant digits before the point)."""
+    scenario, results = seed
+    html = render_summary(scenario, results)
+    table = html[html.index('id="assumptions-table"') :]
+    assert not re.search(r">[-\d.,]+e[+-]\d+", table)
+    if "budget_rub" in scenario.assumptions and scenario.assumptions["budget_rub"].value == 60e9:
+        row = table[table.index('data-key="budget_rub"') :]
+        assert re.search(r'data-label="Value">60<.*?data-label="Unit">bn RUB<', row, re.S)
 
 
 def test_charts_have_content(seed) -> None:
+    """Each declared chart is drawn twice (desktop and phone), or replaced by
+    a sentence when it has nothing to show (a subsidy that is zero every year)."""
     scenario, results = seed
     charts = build_charts(scenario, results)
-    expected = 3 if scenario.model.name == "project" else 2
-    assert len(charts) == expected
-    parsed = _parse(render_summary(scenario, results))
-    assert len(parsed.svgs) == expected
+    assert (
+        len(charts) == len(scenario.model.charts) == (3 if scenario.model.name == "project" else 2)
+    )
+    drawn = [c for c in charts if not c.note]
+    html = render_summary(scenario, results)
+    parsed = _parse(html)
+    assert len(parsed.svgs) == 2 * len(drawn)
     assert all(n > 0 for n in parsed.svgs)
-    for chart in charts:
+    for chart in drawn:
         assert chart.render_ms >= 0 and chart.svg.startswith("<svg")
+        assert 'class="chart wide"' in chart.svg and 'class="chart narrow"' in chart.narrow
+    for chart in charts:
+        spec = next(c for c in scenario.model.charts if c.chart_id == chart.chart_id)
+        bars = [s.key for s in spec.series if s.kind == "bar"]
+        empty = bool(bars) and not results.row(bars[0]).any()
+        assert bool(chart.note) == empty, chart.chart_id
+        if empty:
+            assert f'id="{chart.chart_id}-note"' in html
+    if scenario.name == "polar_lithium":  # no subsidy: the issue's empty chart
+        assert any(c.note for c in charts)
 
 
 def test_assumptions_cited_vs_illustrative(seed) -> None:
@@ -150,9 +224,9 @@ def test_nice_ticks_cover_range() -> None:
 
 def test_format_value() -> None:
     assert format_value(math.nan, "USD") == "n/a"
-    assert format_value(1.5e9, "USD") == "1.50 bnUSD"
-    assert format_value(0.25, "1", "percent") == "25.0 %"  # display is model metadata
-    assert format_value(0.25, "1") == "0.25"  # a plain factor is not a percentage
+    assert format_value(1.5e9, "USD") == "1.50 bn USD"  # bn, three significant digits
+    assert format_value(0.25, "1", "percent") == "25.0%"  # display is model metadata
+    assert format_value(0.25, "1") == "0.250"  # a plain factor is not a percentage
     assert format_value(math.nan, "year", na_text="not within the horizon") == (
         "not within the horizon"
     )
@@ -169,3 +243,103 @@ def test_committed_summaries_are_fresh(tmp_path: Path) -> None:
         build_scenario(sc, tmp_path)
         committed = ROOT / "workbooks" / f"{sc.name}.html"
         assert committed.read_bytes() == (tmp_path / f"{sc.name}.html").read_bytes(), sc.name
+
+
+# ---------------------------------------------------------------------------
+# Batch index and summary.xlsx
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory: pytest.TempPathFactory):
+    from econ.batch import run_batch
+
+    folder = tmp_path_factory.mktemp("in")
+    for path in SEEDS:
+        folder.joinpath(path.name).write_bytes(path.read_bytes())
+    lines = SEEDS[0].read_text(encoding="utf-8").splitlines()
+    evil = [
+        'name = "evil"'
+        if x.startswith("name =")
+        else 'title = "=HYPERLINK(\\"http://x\\")<b>"'
+        if x.startswith("title =")
+        else x
+        for x in lines
+    ]
+    folder.joinpath("zz_evil.toml").write_text("\n".join(evil), encoding="utf-8")
+    return run_batch([folder], tmp_path_factory.mktemp("out"), workers=1, progress=False)
+
+
+def test_index_columns_brief_breakeven_and_words(batch) -> None:
+    """The index shows the models' brief columns (the breakeven subsidy and
+    the fiscal cost among them), each cell the engine's value in the column's
+    style, and words where there is no value."""
+    from econ.display import NumberStyle
+    from econ.model.definition import MODELS
+
+    html = batch.index.read_text(encoding="utf-8")
+    table = html[
+        html.index('id="scenarios"') : html.index("</table>", html.index('id="scenarios"'))
+    ]
+    heads = re.findall(r'<th class="num" data-sort="num" data-key="([a-z_]+)">', table)
+    assert "breakeven_subsidy_usd_per_kg" in heads and "total_discounted_subsidy_usd" in heads
+    assert len(heads) <= 7  # fits 1280 px (tested in the browser)
+    for key in heads:
+        item = next(m.item(key) for m in MODELS.values() if key in m)
+        rows = [r for r in batch.rows if r.error is None]
+        style = NumberStyle.for_values(
+            item.unit, item.display, [r.metrics[key] for r in rows if key in r.metrics]
+        )
+        for r in rows:
+            row = rf'<tr data-name="{re.escape(r.name)}">'
+            cell = re.search(rf'{row}.*?data-key="{key}" data-value="[^"]*">([^<]*)<', table, re.S)
+            assert cell, (r.name, key)
+            expected = style.number(r.metrics[key]) if key in r.metrics else "not modelled"
+            if key in r.metrics and math.isnan(r.metrics[key]):
+                expected = item.na_text
+            assert cell.group(1) == expected and expected.strip()
+    assert re.search(r'id="figure-compare-breakeven_subsidy_usd_per_kg"', html)
+    assert "&lt;b&gt;" in html and "<b>" not in html  # a scenario's title is escaped
+
+
+def test_summary_xlsx_is_a_formatted_table(batch) -> None:
+    import openpyxl
+
+    from econ.display import NumberStyle
+    from econ.model.definition import MODELS
+
+    wb = openpyxl.load_workbook(batch.xlsx)
+    ws = wb["Summary"]
+    assert ws.freeze_panes == "B2"
+    assert list(ws.tables) == ["Summary"] and ws.tables["Summary"].ref.startswith("A1:")
+    headers = [c.value for c in ws[1]]
+    col = headers.index("Net present value [M USD]") + 1  # NPVs up to 783 M USD
+    npv = MODELS["project"].item("npv_usd")
+    rows = [r for r in batch.rows if "npv_usd" in r.metrics]
+    style = NumberStyle.for_values(npv.unit, npv.display, [r.metrics["npv_usd"] for r in rows])
+    names = [c.value for c in ws["A"][1:]]
+    for r in rows:
+        cell = ws.cell(names.index(r.name) + 2, col)
+        # XlsxWriter writes 16 significant digits (see econ.excel.reader)
+        assert cell.value == float(f"{r.metrics['npv_usd']:.16G}")
+        assert cell.number_format == style.excel
+    national = names.index("national_ree_gap") + 2
+    assert ws.cell(national, col).value == "not modelled"
+    title = ws.cell(names.index("evil") + 2, headers.index("title") + 1)
+    assert title.data_type == "s" and title.value.startswith("=HYPERLINK")  # text, no formula
+    assert all(ws.column_dimensions[c].width >= 8 for c in ("A", "B", "E"))
+
+
+def test_run_writes_a_fresh_index_and_names_the_files_to_open(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`econ run` (what `make run` does): one line per scenario, the index
+    committed in workbooks/ as it builds now, and the files to open last."""
+    from econ.cli import main
+    from tests.conftest import ROOT, SEED_FILES
+
+    assert main(["run", str(ROOT / "seeds"), "-o", str(tmp_path)]) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len([x for x in out if x.startswith("built ")]) == len(SEED_FILES)
+    assert out[-5] == "Open first:" and str(tmp_path / "index.html") in out[-4]
+    committed = ROOT / "workbooks" / "index.html"
+    assert committed.read_bytes() == (tmp_path / "index.html").read_bytes()

@@ -70,7 +70,8 @@ def test_edit_rebuild_in_place_keeps_a_backup_and_reports_changes(
     )
     expected = econ.evaluate(sc).metric("ref_subsidy_usd_per_yr")[0]
     assert expected == pytest.approx((20 - 12.5) * 2000 * 1000)
-    assert "Annual subsidy that closes the gap: 21.25 MUSD/yr -> 15.00 MUSD/yr" in out
+    # the display policy: money in M, three significant digits
+    assert "Annual subsidy that closes the gap: 21.3 M USD/yr -> 15.0 M USD/yr" in out
     backup = tmp_path / "national_ree_gap.edited-backup.xlsx"
     assert backup.read_bytes() == edited_bytes
     rebuilt = openpyxl.load_workbook(path, data_only=True)

@@ -1,8 +1,9 @@
-"""Cell formats of econ workbooks: number formats that carry units, input styling.
+"""Cell formats of econ workbooks: number formats of the one display policy
+(:mod:`econ.display`), input styling.
 
 A unit string from the model definition (``"USD/kg"``, ``"t/yr"``, ``"1"``)
-maps to one Excel number format, so a value reads with its unit wherever it
-appears.
+maps to one Excel number format (scale, decimals, negatives in brackets); the
+unit itself, scale included (``M USD``), is stated once, in the Unit column.
 """
 
 from __future__ import annotations
@@ -12,29 +13,16 @@ from typing import Any
 from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
 
-__all__ = ["Styles", "number_format"]
+from econ.display import NumberStyle
+from econ.display import number_format as display_number_format
 
-_FORMATS = {
-    "USD/kg": '$#,##0.00"/kg"',
-    "USD": '$#,##0.0,,"M"',
-    "USD/yr": '$#,##0.0,,"M/yr"',
-    "RUB": '#,##0.0,,,"bn RUB"',
-    "RUB/kg": '#,##0.00" RUB/kg"',
-    "RUB/yr": '#,##0.0,,,"bn RUB/yr"',
-    "RUB/USD": '0.00" RUB/USD"',
-    "t": '#,##0" t"',
-    "t/yr": '#,##0" t/yr"',
-    "kg": '#,##0" kg"',
-    "kg/yr": '#,##0" kg/yr"',
-    "kg/t": '#,##0" kg/t"',
-    "yr": '0.0" yr"',
-    "year": "0",
-    "flag": "0",
-}
+__all__ = ["Styles", "number_format"]
 
 
 def number_format(unit: str, display: str = "auto") -> str:
-    """The Excel number format for a value in ``unit``.
+    """The Excel number format for a value in ``unit``: econ's one display
+    policy (:func:`econ.display.number_format`; scale in the format, unit in
+    the Unit column as :func:`econ.display.header_unit` states it).
 
     Args:
         unit: the canonical unit of the model definition.
@@ -44,18 +32,24 @@ def number_format(unit: str, display: str = "auto") -> str:
     Returns:
         An Excel number format code.
 
-    >>> number_format("USD/kg")
-    '$#,##0.00"/kg"'
+    >>> number_format("USD/kg"), number_format("USD")
+    ('#,##0.00;(#,##0.00)', '#,##0.0,,;(#,##0.0,,)')
     >>> number_format("1", "percent"), number_format("1", "factor"), number_format("1", "flag")
-    ('0.0%', '0.0000', '0')
+    ('0.0%;(0.0%)', '#,##0.000;(#,##0.000)', '0')
     """
-    if display == "percent":
-        return "0.0%"
-    if display == "flag":
-        return "0"
-    if unit == "1":
-        return "0.0000"
-    return _FORMATS.get(unit, "#,##0.00")
+    return display_number_format(unit, display)
+
+
+def unscaled_number_format(unit: str, display: str = "auto") -> str:
+    """:func:`number_format` without scaling: an input cell, typed in its unit.
+
+    >>> unscaled_number_format("RUB"), unscaled_number_format("USD/kg")
+    ('#,##0;(#,##0)', '#,##0.00;(#,##0.00)')
+    """
+    style = NumberStyle.for_unit(unit, display)
+    if style.scale:
+        style = NumberStyle(unit, display, 0, 0)
+    return style.excel
 
 
 class Styles:
@@ -79,11 +73,23 @@ class Styles:
         self.check_bad = workbook.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006"})
 
     def value(
-        self, unit: str, display: str = "auto", *, is_input: bool = False, is_engine: bool = False
+        self,
+        unit: str,
+        display: str = "auto",
+        *,
+        is_input: bool = False,
+        is_engine: bool = False,
+        scaled: bool | None = None,
     ) -> Format:
         """The format of a value in ``unit`` (input-styled when ``is_input``;
-        an engine-held solved value, italic on grey, when ``is_engine``)."""
-        code = number_format(unit, display)
+        an engine-held solved value, italic on grey, when ``is_engine``).
+
+        An input, and a bound beside it (``scaled=False``), is shown unscaled
+        in its unit, so what the analyst types is what the Unit column says;
+        a calculated value is scaled as :func:`econ.display.header_unit` states.
+        """
+        scaled = not is_input if scaled is None else scaled
+        code = number_format(unit, display) if scaled else unscaled_number_format(unit, display)
         cache_key = (code, is_input, is_engine)
         fmt = self._cache.get(cache_key)
         if fmt is None:

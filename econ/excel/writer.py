@@ -37,8 +37,9 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 import econ
+from econ.display import axis_format, header_unit
 from econ.engine import Results
-from econ.excel.styles import Styles, number_format
+from econ.excel.styles import Styles
 from econ.model.excel_backend import NOT_AVAILABLE_VALUE, FormulaContext, to_formula
 from econ.model.expr import Expr, Irr, Ref, as_node
 from econ.model.schema import InputSpec, LineItem
@@ -385,7 +386,7 @@ class _Builder:
             self.text(ws, r, 3, spec.unit)
             for c, bound in ((4, a.low), (5, a.high)):
                 if bound is not None:
-                    ws.write_number(r, c, bound, st.value(spec.unit, spec.display))
+                    ws.write_number(r, c, bound, st.value(spec.unit, spec.display, scaled=False))
             self.text(ws, r, 6, "cited" if a.source.cited else "assumption")
             self.text(ws, r, 7, a.source.text())
             if a.note:
@@ -493,7 +494,7 @@ class _Builder:
         for key, row in chart_rows.items():
             spec = self.model.input(key)
             self.text(ws, row, 0, spec.label)
-            self.text(ws, row, 1, spec.unit)
+            self.text(ws, row, 1, header_unit(spec.unit, spec.display))
             self.text(ws, row, 2, f"{key} (input)", st.key)
             fmt = st.value(spec.unit, spec.display)
             values = res.row(key)
@@ -520,7 +521,7 @@ class _Builder:
 
     def _label(self, ws: Worksheet, row: int, item: LineItem) -> None:
         self.text(ws, row, 0, item.label)
-        self.text(ws, row, 1, item.unit)
+        self.text(ws, row, 1, header_unit(item.unit, item.display))
         self.text(ws, row, 2, item.key, self.st.key)
 
     def scalar_sheet(
@@ -617,7 +618,7 @@ class _Builder:
                 chart.title,
                 "column" if chart.series[0].kind == "bar" else "line",
                 [(x.key, "column" if x.kind == "bar" else "line") for x in chart.series],
-                number_format(chart.unit),
+                axis_format(chart.unit),
             )
             for chart in self.model.charts
         ]

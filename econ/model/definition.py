@@ -972,9 +972,27 @@ def _learning_sentence(values: Mapping[str, float], last_year: int) -> list[str]
     close = values.get("gap_close_year", math.nan)
     if gap <= 0:
         return ["The domestic cost is already at or below the benchmark in the reference year."]
-    if math.isfinite(close):
-        return [f"Learning by doing closes the gap in {close:.0f}."]
-    return [f"Learning by doing does not close the gap by {last_year}."]
+    out = [
+        f"Learning by doing closes the gap in {close:.0f}."
+        if math.isfinite(close)
+        else f"Learning by doing does not close the gap by {last_year}."
+    ]
+    # Why a budget of few years' subsidy may still never run out.
+    coverage = values.get("budget_coverage_yr", math.nan)
+    start = values.get("start_year", math.nan)
+    spent = values.get("total_subsidy_usd", math.nan)
+    budget = values.get("budget_total_usd", math.nan)
+    never = not math.isfinite(values.get("budget_exhausted_year", 0.0))
+    if never and coverage < last_year - start + 1 and budget > 0:
+        why = "the subsidy shrinks as the cost falls" + (
+            f" and stops in {close:.0f}" if math.isfinite(close) else ""
+        )
+        out.append(
+            f"The budget equals {coverage:.1f} years of the reference-year subsidy, yet it "
+            f"does not run out by {last_year}: {why}, so the subsidy over the whole horizon "
+            f"is {spent / budget:.0%} of the budget."
+        )
+    return out
 
 
 NATIONAL = Model(
@@ -986,6 +1004,13 @@ NATIONAL = Model(
     charts=_GAP_CHARTS,
     default_metric="ref_subsidy_usd_per_yr",
     narrative=_learning_sentence,
+    index_brief=(
+        "ref_gap_usd_per_kg",
+        "ref_subsidy_usd_per_yr",
+        "budget_coverage_yr",
+        "total_discounted_subsidy_usd",
+    ),
+    compare=("ref_gap_usd_per_kg", "total_discounted_subsidy_usd"),
 )
 PROJECT = Model(
     "project",
@@ -1006,6 +1031,23 @@ PROJECT = Model(
     charts=(*_GAP_CHARTS, _CASH_CHART),
     default_metric="npv_usd",
     narrative=_learning_sentence,
+    tiles=(
+        "npv_usd",
+        "project_irr",
+        "breakeven_subsidy_usd_per_kg",
+        "levelized_cost_usd_per_kg",
+        "ref_gap_usd_per_kg",
+        "ref_subsidy_usd_per_yr",
+    ),
+    index_brief=(
+        "ref_gap_usd_per_kg",
+        "ref_subsidy_usd_per_yr",
+        "total_discounted_subsidy_usd",
+        "npv_usd",
+        "project_irr",
+        "breakeven_subsidy_usd_per_kg",
+    ),
+    compare=("ref_gap_usd_per_kg", "breakeven_subsidy_usd_per_kg", "total_discounted_subsidy_usd"),
 )
 
 #: Every model, by the name a scenario file gives in ``model = "..."``.

@@ -322,6 +322,14 @@ class Model:
     charts: tuple[Chart, ...] = ()
     default_metric: str = ""
     narrative: Narrative | None = field(default=None, compare=False)
+    #: The short headline of a summary page (at most six metrics, in order);
+    #: the other headline metrics are details below it. Empty: the first six.
+    tiles: tuple[str, ...] = ()
+    #: Index columns a batch index shows without asking (the others are
+    #: details on demand). Empty: every index column.
+    index_brief: tuple[str, ...] = ()
+    #: Metrics a batch index charts across its scenarios.
+    compare: tuple[str, ...] = ()
     _index: dict[str, InputSpec | Constant | LineItem] = field(
         init=False, repr=False, compare=False
     )
@@ -379,6 +387,16 @@ class Model:
         object.__setattr__(self, "_deps", deps)
         object.__setattr__(self, "_units", self._check_units())
         self._check_shapes()
+        metrics = {i.key for i in given if i.role == "metric"}
+        for what, keys in (("tiles", self.tiles), ("index_brief", self.index_brief)):
+            if set(keys) - metrics:
+                raise ValueError(f"model {self.name!r}: {what} names {sorted(set(keys) - metrics)}")
+        if set(self.compare) - metrics:
+            raise ValueError(
+                f"model {self.name!r}: compare names {sorted(set(self.compare) - metrics)}"
+            )
+        if len(self.tiles) > 6:
+            raise ValueError(f"model {self.name!r}: at most six tiles, not {len(self.tiles)}")
         for chart in self.charts:
             for s in chart.series:
                 if s.key not in index:
@@ -508,6 +526,17 @@ class Model:
         """Metrics that are columns of a batch index, in order."""
         return tuple(i.key for i in self.items_with("metric") if i.index)
 
+    @property
+    def tile_keys(self) -> tuple[str, ...]:
+        """The short headline of a summary page (at most six metrics)."""
+        return self.tiles or self.headline_keys[:6]
+
+    @property
+    def index_brief_keys(self) -> tuple[str, ...]:
+        """Index columns shown without asking, in index order."""
+        brief = set(self.index_brief or self.index_keys)
+        return tuple(k for k in self.index_keys if k in brief)
+
     def with_inputs(self, replaced: Mapping[str, tuple[InputSpec, LineItem]]) -> Model:
         """A copy where each input ``key`` is replaced by another input plus a
         line item of the old name (e.g. a capex given in rubles: input
@@ -525,6 +554,9 @@ class Model:
             self.charts,
             self.default_metric,
             self.narrative,
+            self.tiles,
+            self.index_brief,
+            self.compare,
         )
 
 

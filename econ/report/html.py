@@ -10,12 +10,13 @@ Renderers never recompute a number: every figure comes from
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -24,19 +25,27 @@ import jinja2
 from markupsafe import Markup
 
 from econ import __version__
-from econ.display import format_item, format_value
+from econ.display import NumberStyle, format_item, format_value, item_style
 from econ.engine import Results
-from econ.report.svg import Series, bar_line_chart, line_chart
+from econ.model.schema import Model
+from econ.report.svg import NARROW, WIDE, Series, Size, bar_line_chart, hbar_chart, line_chart
 from econ.scenario import Assumption, Scenario
 
 __all__ = [
+    "NOT_MODELLED",
     "Chart",
     "Column",
+    "CompareChart",
     "IndexRow",
     "SweepTable",
     "build_charts",
+    "compare_charts",
+    "compare_keys",
     "format_value",
+    "illustrative_note",
     "index_columns",
+    "inputs_behind",
+    "item_style",
     "render_index",
     "render_summary",
     "write_index",
@@ -52,12 +61,50 @@ def _data_value(value: float) -> str:
 
 @dataclass(frozen=True)
 class Chart:
-    """One rendered chart with the time it took to render."""
+    """One rendered chart with the time it took to render.
+
+    ``svg`` is drawn for a desktop, ``narrow`` for a phone (the page shows
+    one of them); a chart with nothing to show has no SVG and a ``note``
+    saying why.
+    """
 
     chart_id: str
     title: str
     svg: str
     render_ms: float
+    narrow: str = ""
+    note: str = ""
+
+
+def _nothing_to_show(spec_series: Sequence[Any], series: Sequence[Series]) -> str:
+    """Why a chart would be empty ("" when it is not): its bars, or all its
+    lines, are zero or n/a in every year."""
+    bars = [x for x, s in zip(series, spec_series, strict=True) if s.kind == "bar"]
+    drawn = bars or list(series)
+    if all(not math.isfinite(v) or v == 0 for x in drawn for v in x.values):
+        names = " and ".join(x.label for x in drawn)
+        return f"{names}: zero in every year, so there is nothing to chart."
+    return ""
+
+
+def _draw(spec: Any, years: list[int], series: list[Series], size: Size) -> str:
+    """One chart of the model (:class:`econ.model.schema.Chart`) at one size."""
+    bars = [x for x, s in zip(series, spec.series, strict=True) if s.kind == "bar"]
+    lines = [x for x, s in zip(series, spec.series, strict=True) if s.kind == "line"]
+    if bars and lines:
+        return bar_line_chart(
+            years,
+            bars[0],
+            lines[0],
+            title=spec.title,
+            unit=spec.unit,
+            chart_id=spec.chart_id,
+            right_axis=spec.right_axis,
+            size=size,
+        )
+    return line_chart(
+        years, series, title=spec.title, unit=spec.unit, chart_id=spec.chart_id, size=size
+    )
 
 
 def build_charts(scenario: Scenario, results: Results) -> list[Chart]:
@@ -73,48 +120,36 @@ def build_charts(scenario: Scenario, results: Results) -> list[Chart]:
         series = [
             Series(s.label, results.row(s.key).tolist(), dashed=s.dashed) for s in spec.series
         ]
-        bars = [x for x, s in zip(series, spec.series, strict=True) if s.kind == "bar"]
-        lines = [x for x, s in zip(series, spec.series, strict=True) if s.kind == "line"]
-        if bars and lines:
-            svg = bar_line_chart(
-                years,
-                bars[0],
-                lines[0],
-                title=spec.title,
-                unit=spec.unit,
-                chart_id=spec.chart_id,
-                right_axis=spec.right_axis,
-            )
-        else:
-            svg = line_chart(
-                years, series, title=spec.title, unit=spec.unit, chart_id=spec.chart_id
-            )
         title = f"{spec.title} ({spec.unit})"
-        charts.append(Chart(spec.chart_id, title, svg, (time.perf_counter() - start) * 1e3))
+        note = _nothing_to_show(spec.series, series)
+        wide, narrow = ("", "") if note else (_draw(spec, years, series, s) for s in (WIDE, NARROW))
+        ms = (time.perf_counter() - start) * 1e3
+        charts.append(Chart(spec.chart_id, title, wide, ms, narrow, note))
     return charts
 
 
 def _assumption_row(scenario: Scenario, a: Assumption) -> dict[str, Any]:
     spec = scenario.model.input(a.key)
-    if spec.year and isinstance(a.value, float):
-        shown, full = f"{a.value:.0f}", ""
-    elif isinstance(a.value, tuple):
-        shown = f"{a.value[0]:,.6g} … {a.value[-1]:,.6g} (per year)"
-        full = ", ".join(f"{y}: {v:,.6g}" for y, v in zip(scenario.years, a.value, strict=True))
+    values = list(a.value) if isinstance(a.value, tuple) else [a.value]
+    style = NumberStyle.for_values(a.unit, spec.display, [*values, a.low, a.high])
+    if isinstance(a.value, tuple):
+        shown = f"{style.number(a.value[0])} … {style.number(a.value[-1])} (per year)"
+        full = ", ".join(
+            f"{y}: {style.number(v)}" for y, v in zip(scenario.years, a.value, strict=True)
+        )
     else:
-        shown = f"{a.value:,.6g}"
-        full = ""
+        shown, full = style.number(a.value), ""
     bounds = ""
     if a.low is not None or a.high is not None:
-        lo = "-" if a.low is None else f"{a.low:,.6g}"
-        hi = "-" if a.high is None else f"{a.high:,.6g}"
+        lo = "-" if a.low is None else style.number(a.low)
+        hi = "-" if a.high is None else style.number(a.high)
         bounds = f"{lo} – {hi}"
     return {
         "key": a.key,
         "label": spec.label,
         "value": shown,
         "full": full,
-        "unit": a.unit,
+        "unit": style.header_unit,
         "bounds": bounds,
         "cited": a.source.cited,
         "source": a.source.text(),
@@ -122,6 +157,40 @@ def _assumption_row(scenario: Scenario, a: Assumption) -> dict[str, Any]:
         "url": a.source.url or "",
         "note": a.note,
     }
+
+
+def inputs_behind(model: Model, keys: Sequence[str]) -> set[str]:
+    """The model inputs the given line items depend on (through the graph)."""
+    inputs = set(model.input_keys)
+    seen: set[str] = set()
+    stack = list(keys)
+    found: set[str] = set()
+    while stack:
+        key = stack.pop()
+        if key in seen:
+            continue
+        seen.add(key)
+        if key in inputs:
+            found.add(key)
+        elif key in model and key not in inputs:
+            with contextlib.suppress(KeyError):  # a constant has no dependencies
+                stack.extend(model.deps(key))
+    return found
+
+
+def illustrative_note(scenario: Scenario, keys: Sequence[str]) -> str:
+    """A caution when most assumptions behind ``keys`` are illustrative
+    rather than cited ("" otherwise)."""
+    behind = [scenario.assumptions[k] for k in sorted(inputs_behind(scenario.model, keys))]
+    illustrative = [a for a in behind if not a.source.cited]
+    if len(illustrative) * 2 <= len(behind):
+        return ""
+    names = [scenario.model.input(a.key).label for a in illustrative]
+    listed = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+    return (
+        f"{len(illustrative)} of the {len(behind)} assumptions behind these figures are "
+        f"illustrative, not cited: {listed}."
+    )
 
 
 @cache
@@ -166,10 +235,13 @@ def render_summary(scenario: Scenario, results: Results) -> str:
             "value": values[i.key],
             "text": format_item(values[i.key], i),
             "headline": i.headline,
+            "absent": not math.isfinite(values[i.key]),
         }
         for i in model.items_with("metric")
     ]
-    headline = [m for m in metrics if m["headline"]]
+    by_key = {m["key"]: m for m in metrics}
+    tiles = [by_key[k] for k in model.tile_keys]
+    details = [by_key[k] for k in model.headline_keys if k not in model.tile_keys]
     checks = [
         {
             "key": i.key,
@@ -189,12 +261,15 @@ def render_summary(scenario: Scenario, results: Results) -> str:
         scenario=scenario,
         model=scenario.model,
         metrics=metrics,
-        headline=headline,
+        headline=tiles,
+        details=details,
+        caution=illustrative_note(scenario, model.tile_keys),
         checks=checks,
         master=values.get(model.master_check_key or "", math.nan),
         warnings=scenario.warnings,
         charts=charts,
         chart_svgs={c.chart_id: Markup(c.svg) for c in charts},
+        narrow_svgs={c.chart_id: Markup(c.narrow) for c in charts},
         assumptions=rows,
         cited=sum(r["cited"] for r in rows),
         last_year=last_year,
@@ -254,28 +329,92 @@ class IndexRow:
 
 @dataclass(frozen=True)
 class Column:
-    """A metric column of a batch index: key, label, unit, display, n/a text."""
+    """A metric column of a batch index: key, label, unit, display, n/a text,
+    whether it shows without asking (``brief``) and the style of its values."""
 
     key: str
     label: str
     unit: str
     display: str = "auto"
     na_text: str = "n/a"
+    brief: bool = True
+    style: NumberStyle | None = None
 
     def text(self, value: float) -> str:
-        """The value as the index shows it."""
+        """The value as the index shows it (with its unit when the column has
+        no style of its own)."""
+        if self.style is not None:
+            return self.style.number(value)
         return format_value(value, self.unit, self.display, self.na_text)
+
+    @property
+    def header(self) -> str:
+        """The heading: label and unit (scale included)."""
+        unit = (self.style or NumberStyle.for_unit(self.unit, self.display)).header_unit
+        return f"{self.label} [{unit}]" if unit else self.label
+
+    def styled(self, values: Sequence[float]) -> Column:
+        """This column with the style of ``values`` (one scale for the column)."""
+        style = NumberStyle.for_values(self.unit, self.display, values, self.na_text)
+        return replace(self, style=style)
+
+
+#: What an index cell says for a metric the scenario's model does not have.
+NOT_MODELLED = "not modelled"
 
 
 def index_columns(models: Sequence[Any]) -> list[Column]:
     """The index columns the models declare (``LineItem.index``), in order,
-    each key once."""
+    each key once; ``brief`` when a model shows it without asking
+    (``Model.index_brief``)."""
     out: dict[str, Column] = {}
+    brief = {k for model in models for k in model.index_brief_keys}
     for model in models:
         for item in model.items_with("metric"):
             if item.index and item.key not in out:
-                out[item.key] = Column(item.key, item.label, item.unit, item.display, item.na_text)
+                out[item.key] = Column(
+                    item.key, item.label, item.unit, item.display, item.na_text, item.key in brief
+                )
     return list(out.values())
+
+
+def compare_keys(models: Sequence[Any]) -> list[str]:
+    """Metrics the models chart across scenarios (``Model.compare``), each once."""
+    return list(dict.fromkeys(k for model in models for k in model.compare))
+
+
+@dataclass(frozen=True)
+class CompareChart:
+    """A bar chart of one metric across the scenarios of a batch."""
+
+    key: str
+    title: str
+    svg: Markup
+
+
+def compare_charts(
+    rows: Sequence[IndexRow], columns: Sequence[Column], keys: Sequence[str]
+) -> list[CompareChart]:
+    """One horizontal bar chart per metric of ``keys``, over the rows that have it."""
+    by_key = {c.key: c for c in columns}
+    out = []
+    for key in keys:
+        column = by_key.get(key)
+        have = [r for r in rows if key in r.metrics]
+        if column is None or len(have) < 2:
+            continue
+        values = [r.metrics[key] for r in have]
+        style = NumberStyle.for_values(column.unit, column.display, values, column.na_text)
+        labels = [r.title or r.name for r in have]
+        texts = [style.text(v) for v in values]
+        svg = "\n".join(
+            hbar_chart(
+                labels, values, texts, title=column.label, chart_id=f"compare-{key}", width=w
+            )
+            for w in (640, 360)
+        )
+        out.append(CompareChart(key, column.label, Markup(svg)))
+    return out
 
 
 @dataclass
@@ -329,6 +468,8 @@ def render_index(
     columns: Sequence[Column] | None = None,
     sweep: SweepTable | None = None,
     elapsed_s: float | None = None,
+    compare: Sequence[str] | None = None,
+    summary_files: bool = True,
 ) -> str:
     """The batch index: a sortable table of scenarios and their key metrics.
 
@@ -338,19 +479,28 @@ def render_index(
         columns: the metric columns (:func:`index_columns` of the models).
         sweep: an optional sweep table or heat map.
         elapsed_s: wall time of the batch, shown in the footer.
+        compare: metrics charted across scenarios (:func:`compare_keys`).
+        summary_files: link summary.csv and summary.xlsx.
 
     Returns:
         A complete, self-contained HTML document.
     """
-    columns = list(columns or [])
     ok = [r for r in rows if r.error is None]
     failed = [r for r in rows if r.error is not None]
+    columns = [
+        c.styled([r.metrics[c.key] for r in ok if c.key in r.metrics]) for c in columns or []
+    ]
+    brief = [c for c in columns if c.brief]
     template = _environment().get_template("index.html.j2")
     return template.render(
         title=title,
         rows=ok,
         failed=failed,
         columns=columns,
+        brief=brief,
+        compare=compare_charts(ok, columns, compare or []),
+        not_modelled=NOT_MODELLED,
+        summary_files=summary_files,
         sweep=sweep,
         elapsed_s=elapsed_s,
         version=__version__,

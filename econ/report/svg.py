@@ -16,11 +16,45 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
 
-__all__ = ["Series", "bar_line_chart", "line_chart", "nice_ticks", "short_number"]
+__all__ = [
+    "NARROW",
+    "WIDE",
+    "Series",
+    "Size",
+    "bar_line_chart",
+    "hbar_chart",
+    "line_chart",
+    "nice_ticks",
+    "short_number",
+]
 
-WIDTH, HEIGHT = 640, 300
-LEFT, RIGHT, TOP, BOTTOM = 64, 60, 16, 56
 PALETTE = ("#1f5fa8", "#c2452d", "#2a8a4a", "#8a5a00")
+
+
+@dataclass(frozen=True)
+class Size:
+    """The viewBox of a chart and its margins, in px at 1:1 scale.
+
+    A page shows the :data:`WIDE` chart on a desktop and the :data:`NARROW`
+    one on a phone, each drawn near 1:1 so its text stays at ``font`` px.
+    """
+
+    width: int
+    height: int
+    left: int
+    right: int
+    top: int
+    bottom: int
+    font: int
+    x_labels: int  # at most this many year labels
+
+    @property
+    def name(self) -> str:
+        return "wide" if self.width > 480 else "narrow"
+
+
+WIDE = Size(640, 300, 64, 60, 16, 56, 12, 10)
+NARROW = Size(360, 330, 46, 44, 16, 90, 12, 5)
 
 
 @dataclass(frozen=True)
@@ -81,7 +115,10 @@ def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
 class _Frame:
     """Maps data coordinates to the plot area of the viewBox."""
 
-    def __init__(self, xs: Sequence[float], ys: Sequence[float], include_zero: bool) -> None:
+    def __init__(
+        self, xs: Sequence[float], ys: Sequence[float], include_zero: bool, size: Size = WIDE
+    ) -> None:
+        self.size = size
         finite = [y for y in ys if math.isfinite(y)] or [0.0]
         lo, hi = min(finite), max(finite)
         if include_zero:
@@ -92,22 +129,28 @@ class _Frame:
         self.n = len(xs)
 
     def x(self, value: float) -> float:
+        sz = self.size
         span = self.xhi - self.xlo or 1.0
-        return LEFT + (value - self.xlo) / span * (WIDTH - LEFT - RIGHT)
+        return sz.left + (value - self.xlo) / span * (sz.width - sz.left - sz.right)
 
     def slot(self) -> float:
         """Width of one x step (for bars)."""
-        return (WIDTH - LEFT - RIGHT) / max(self.n, 1)
+        sz = self.size
+        return (sz.width - sz.left - sz.right) / max(self.n, 1)
 
     def y(self, value: float) -> float:
+        sz = self.size
         span = self.yhi - self.ylo or 1.0
-        return TOP + (self.yhi - value) / span * (HEIGHT - TOP - BOTTOM)
+        return sz.top + (self.yhi - value) / span * (sz.height - sz.top - sz.bottom)
 
 
-def _open(title: str, desc: str, chart_id: str) -> list[str]:
-    tid = escape(f"{chart_id}-title")
+def _open(title: str, desc: str, chart_id: str, size: Size = WIDE) -> list[str]:
+    suffix = "" if size == WIDE else f"-{size.name}"
+    tid = escape(f"{chart_id}{suffix}-title")
     return [
-        f'<svg class="chart" id="{escape(chart_id)}" viewBox="0 0 {WIDTH} {HEIGHT}" '
+        f'<svg class="chart {size.name}" id="{escape(chart_id + suffix)}" '
+        f'viewBox="0 0 {size.width} {size.height}" width="{size.width}" '
+        f'height="{size.height}" font-size="{size.font}" '
         f'role="img" aria-labelledby="{tid}" xmlns="http://www.w3.org/2000/svg" '
         'preserveAspectRatio="xMidYMid meet">',
         f'<title id="{tid}">{escape(title)}</title>',
@@ -121,52 +164,62 @@ def _axes(
     unit: str,
     xfun: Callable[[float], float] | None = None,
 ) -> list[str]:
+    sz = frame.size
     xfun = xfun or frame.x
-    out = ['<g class="axes" font-size="11" fill="#444">']
+    out = ['<g class="axes" fill="#444">']
     for t in frame.ticks:
         y = frame.y(t)
         out.append(
-            f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" '
+            f'<line x1="{sz.left}" x2="{sz.width - sz.right}" y1="{y:.1f}" y2="{y:.1f}" '
             f'stroke="{"#888" if t == 0 else "#e3e3e3"}" stroke-width="1"/>'
         )
         out.append(
-            f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">'
+            f'<text x="{sz.left - 6}" y="{y + 4:.1f}" text-anchor="end">'
             f"{escape(short_number(t))}</text>"
         )
-    step = max(1, math.ceil(len(xs) / 10))
+    step = max(1, math.ceil(len(xs) / sz.x_labels))
     for i, xv in enumerate(xs):
-        if i % step == 0 or (i == len(xs) - 1 and len(xs) <= 12):
+        if i % step == 0 or (i == len(xs) - 1 and len(xs) <= 12 and sz == WIDE):
             x = xfun(xv)
             out.append(
-                f'<text x="{x:.1f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle">'
+                f'<text x="{x:.1f}" y="{sz.height - sz.bottom + 16}" text-anchor="middle">'
                 f"{escape(f'{xv:g}')}</text>"
             )
     out.append(
-        f'<text x="12" y="{TOP + 4}" font-size="11" fill="#444" '
+        f'<text x="12" y="{sz.top + 4}" fill="#444" '
         f'text-anchor="start" dominant-baseline="hanging" '
-        f'transform="rotate(-90 12 {TOP + 4}) translate(-{HEIGHT - BOTTOM - TOP} 0)">'
+        f'transform="rotate(-90 12 {sz.top + 4}) translate(-{sz.height - sz.bottom - sz.top} 0)">'
         f"{escape(unit)}</text>"
     )
     out.append("</g>")
     return out
 
 
-def _legend(items: Sequence[tuple[str, str, str]]) -> list[str]:
-    """``items``: (label, colour, kind) with kind "line", "dash" or "bar"."""
-    out = ['<g class="legend" font-size="12" fill="#222">']
-    x = LEFT
-    y = HEIGHT - 14
-    for label, color, kind in items:
-        if kind == "bar":
-            out.append(f'<rect x="{x}" y="{y - 9}" width="14" height="10" fill="{color}"/>')
-        else:
-            dash = ' stroke-dasharray="6 4"' if kind == "dash" else ""
-            out.append(
-                f'<line x1="{x}" x2="{x + 18}" y1="{y - 4}" y2="{y - 4}" '
-                f'stroke="{color}" stroke-width="2.5"{dash}/>'
-            )
-        out.append(f'<text x="{x + 24}" y="{y}">{escape(label)}</text>')
-        x += 36 + 7 * len(label)
+def _legend(items: Sequence[tuple[str, str, str]], size: Size = WIDE) -> list[str]:
+    """``items``: (label, colour, kind) with kind "line", "dash" or "bar";
+    entries wrap to a new row rather than run past the right edge."""
+    rows: list[list[tuple[int, tuple[str, str, str]]]] = [[]]
+    x = size.left
+    for item in items:
+        need = 30 + round(size.font * 0.6 * len(item[0]))
+        if rows[-1] and x + need > size.width - 4:
+            rows.append([])
+            x = 8
+        rows[-1].append((x, item))
+        x += need + 12
+    out = ['<g class="legend" fill="#222">']
+    for r, row in enumerate(rows):
+        y = size.height - 12 - (len(rows) - 1 - r) * (size.font + 8)
+        for x, (label, color, kind) in row:
+            if kind == "bar":
+                out.append(f'<rect x="{x}" y="{y - 10}" width="14" height="11" fill="{color}"/>')
+            else:
+                dash = ' stroke-dasharray="6 4"' if kind == "dash" else ""
+                out.append(
+                    f'<line x1="{x}" x2="{x + 18}" y1="{y - 4}" y2="{y - 4}" '
+                    f'stroke="{color}" stroke-width="2.5"{dash}/>'
+                )
+            out.append(f'<text x="{x + 24}" y="{y}">{escape(label)}</text>')
     out.append("</g>")
     return out
 
@@ -191,6 +244,7 @@ def line_chart(
     unit: str,
     chart_id: str = "chart",
     include_zero: bool = True,
+    size: Size = WIDE,
 ) -> str:
     """A line chart of several series over the same x values.
 
@@ -201,13 +255,15 @@ def line_chart(
         unit: y-axis unit label.
         chart_id: the ``id`` of the ``<svg>`` element.
         include_zero: stretch the y axis to include 0.
+        size: :data:`WIDE` (desktop) or :data:`NARROW` (phone).
 
     Returns:
         The ``<svg>`` markup.
     """
     xs = list(xs)
-    frame = _Frame(xs, [y for s in series for y in s.values], include_zero)
-    out = _open(title, f"Line chart: {', '.join(s.label for s in series)} by year", chart_id)
+    frame = _Frame(xs, [y for s in series for y in s.values], include_zero, size)
+    desc = f"Line chart: {', '.join(s.label for s in series)} by year"
+    out = _open(title, desc, chart_id, size)
     out += _axes(frame, xs, unit)
     legend = []
     for i, s in enumerate(series):
@@ -226,7 +282,7 @@ def line_chart(
                 f"<title>{escape(s.label)}</title></path>"
             )
         legend.append((s.label, color, "dash" if s.dashed else "line"))
-    out += _legend(legend)
+    out += _legend(legend, size)
     out.append("</svg>")
     return "\n".join(out)
 
@@ -240,6 +296,7 @@ def bar_line_chart(
     unit: str,
     chart_id: str = "chart",
     right_axis: bool = False,
+    size: Size = WIDE,
 ) -> str:
     """Bars (positive up, negative down) with an optional line.
 
@@ -253,25 +310,25 @@ def bar_line_chart(
         right_axis: scale the line on its own axis, labelled on the right
             in the line's colour (for amounts of a different size, such as
             a budget against yearly spending).
+        size: :data:`WIDE` (desktop) or :data:`NARROW` (phone).
 
     Returns:
         The ``<svg>`` markup.
     """
     xs = list(xs)
     values = list(bars.values) + (list(line.values) if line and not right_axis else [])
-    frame = _Frame(xs, values, include_zero=True)
-    line_frame = _Frame(xs, list(line.values), True) if line and right_axis else frame
+    frame = _Frame(xs, values, True, size)
+    line_frame = _Frame(xs, list(line.values), True, size) if line and right_axis else frame
     # Bars are centred on their x; keep them inside the plot area.
     slot = frame.slot()
     width = max(slot * 0.7, 1.0)
-    inner = (WIDTH - LEFT - RIGHT - slot) / max(frame.xhi - frame.xlo, 1)
+    inner = (size.width - size.left - size.right - slot) / max(frame.xhi - frame.xlo, 1)
 
     def bx(v: float) -> float:
-        return LEFT + slot / 2 + (v - frame.xlo) * inner
+        return size.left + slot / 2 + (v - frame.xlo) * inner
 
-    out = _open(
-        title, f"Bar chart: {bars.label}" + (f", line: {line.label}" if line else ""), chart_id
-    )
+    desc = f"Bar chart: {bars.label}" + (f", line: {line.label}" if line else "")
+    out = _open(title, desc, chart_id, size)
     out += _axes(frame, xs, unit, bx)
     bar_color = bars.color or PALETTE[0]
     neg_color = PALETTE[1]
@@ -290,13 +347,18 @@ def bar_line_chart(
         )
     out.append("</g>")
     legend = [(bars.label, bar_color, "bar")]
+    signs = {v > 0 for v in bars.values if math.isfinite(v) and v != 0}
+    if signs == {False}:  # every bar negative: its swatch is the colour drawn
+        legend = [(bars.label, neg_color, "bar")]
+    elif signs == {True, False}:
+        legend = [(f"{bars.label} > 0", bar_color, "bar"), ("< 0", neg_color, "bar")]
     if line is not None:
         color = line.color or PALETTE[2]
         if line_frame is not frame:
-            out.append(f'<g class="axis-right" font-size="11" fill="{color}">')
+            out.append(f'<g class="axis-right" fill="{color}">')
             for t in line_frame.ticks:
                 out.append(
-                    f'<text x="{WIDTH - RIGHT + 6}" y="{line_frame.y(t) + 4:.1f}">'
+                    f'<text x="{size.width - size.right + 4}" y="{line_frame.y(t) + 4:.1f}">'
                     f"{escape(short_number(t))}</text>"
                 )
             out.append("</g>")
@@ -314,6 +376,64 @@ def bar_line_chart(
             )
         label = f"{line.label} (right axis)" if line_frame is not frame else line.label
         legend.append((label, color, "dash" if line.dashed else "line"))
-    out += _legend(legend)
+    out += _legend(legend, size)
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+def hbar_chart(
+    labels: Sequence[str],
+    values: Sequence[float],
+    texts: Sequence[str],
+    *,
+    title: str,
+    chart_id: str = "chart",
+    width: int = 640,
+) -> str:
+    """Horizontal bars, one per label, each with its value written beside it
+    (``texts``, already formatted; NaN draws no bar, only its text).
+
+    >>> svg = hbar_chart(["a", "<b>"], [2.0, -1.0], ["2", "(1)"], title="t")
+    >>> svg.count('class="series"'), "&lt;b&gt;" in svg
+    (2, True)
+    """
+    font, row, label_w, text_w = 12, 24, min(220, width * 2 // 5), 112
+    height = 8 + row * len(labels) + 8
+    finite = [v for v in values if math.isfinite(v)]
+    lo, hi = min([0.0, *finite]), max([0.0, *finite])
+    span = (hi - lo) or 1.0
+    plot = width - label_w - text_w - 8
+
+    def x(v: float) -> float:
+        return label_w + 8 + (v - lo) / span * plot
+
+    name = "wide" if width > 480 else "narrow"
+    sid = escape(chart_id if name == "wide" else f"{chart_id}-{name}")
+    out = [
+        f'<svg class="chart hbar {name}" id="{sid}" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" font-size="{font}" role="img" '
+        f'aria-labelledby="{sid}-title" xmlns="http://www.w3.org/2000/svg" '
+        'preserveAspectRatio="xMinYMin meet">',
+        f'<title id="{sid}-title">{escape(title)}</title>',
+        f'<line x1="{x(0):.1f}" x2="{x(0):.1f}" y1="4" y2="{height - 4}" stroke="#888"/>',
+    ]
+    max_chars = label_w // 7
+    for i, (label, v, text) in enumerate(zip(labels, values, texts, strict=True)):
+        y = 8 + i * row
+        short = label if len(label) <= max_chars else label[: max_chars - 1] + "\u2026"
+        out.append(
+            f'<text x="{label_w}" y="{y + 16}" text-anchor="end" fill="#222">'
+            f"<title>{escape(label)}</title>{escape(short)}</text>"
+        )
+        end = x(0)
+        if math.isfinite(v):
+            a, b = sorted((x(0), x(v)))
+            color = PALETTE[0] if v >= 0 else PALETTE[1]
+            out.append(
+                f'<rect class="series" x="{a:.1f}" y="{y + 4}" width="{max(b - a, 1):.1f}" '
+                f'height="{row - 8}" fill="{color}"/>'
+            )
+            end = b if v >= 0 else x(0)
+        out.append(f'<text x="{end + 4:.1f}" y="{y + 16}" fill="#222">{escape(text)}</text>')
     out.append("</svg>")
     return "\n".join(out)
