@@ -55,6 +55,7 @@ __all__ = [
     "ChartSeries",
     "Constant",
     "Display",
+    "Event",
     "InputSpec",
     "LineItem",
     "Model",
@@ -301,6 +302,26 @@ class Chart:
     right_axis: bool = False
 
 
+@dataclass(frozen=True)
+class Event:
+    """A yes/no outcome of one scalar metric, whose probability a Monte Carlo
+    run reports ("NPV > 0", "the gap closed by 2030").
+
+    Attributes:
+        key: name of the event (``npv_positive``).
+        label: how it reads; ``{year}`` is the year asked about.
+        metric: the metric it reads.
+        test: ``positive`` (the metric is above 0), ``by_year`` (a year
+            metric is at most the year asked about; n/a, "never", is not),
+            ``na`` (the metric is n/a, e.g. the budget never runs out).
+    """
+
+    key: str
+    label: str
+    metric: str
+    test: Literal["positive", "by_year", "na"]
+
+
 Narrative = Callable[[Mapping[str, float], int], list[str]]
 
 
@@ -322,6 +343,7 @@ class Model:
     charts: tuple[Chart, ...] = ()
     default_metric: str = ""
     narrative: Narrative | None = field(default=None, compare=False)
+    events: tuple[Event, ...] = ()
     _index: dict[str, InputSpec | Constant | LineItem] = field(
         init=False, repr=False, compare=False
     )
@@ -379,6 +401,12 @@ class Model:
         object.__setattr__(self, "_deps", deps)
         object.__setattr__(self, "_units", self._check_units())
         self._check_shapes()
+        for event in self.events:
+            target = index.get(event.metric)
+            if not isinstance(target, LineItem) or target.shape != "scalar":
+                raise ValueError(
+                    f"model {self.name!r}: event {event.key!r} needs the scalar {event.metric!r}"
+                )
         for chart in self.charts:
             for s in chart.series:
                 if s.key not in index:
@@ -525,6 +553,7 @@ class Model:
             self.charts,
             self.default_metric,
             self.narrative,
+            self.events,
         )
 
 

@@ -1,0 +1,1 @@
+"""Analyses over many evaluations of a scenario: sensitivities, Monte Carlo."""
