@@ -300,12 +300,12 @@ def parse_distribution(
             convert(number(f"values[{i}]", v), f"{where}.values[{i}]") for i, v in enumerate(values)
         )
         ps = tuple(number(f"probabilities[{i}]", p) for i, p in enumerate(probs))
-        for i, p in enumerate(ps):
-            if not 0 <= p <= 1:
+        for i, prob in enumerate(ps):
+            if not 0 <= prob <= 1:
                 raise InputError(
                     file,
                     f"{where}.probabilities[{i}]",
-                    f"expected a probability in [0, 1] (got {p:g})",
+                    f"expected a probability in [0, 1] (got {prob:g})",
                 )
         if abs(sum(ps) - 1.0) > 1e-9:
             raise InputError(

@@ -70,6 +70,7 @@ __all__ = [
     "MetricStats",
     "Probability",
     "RiskResult",
+    "format_risk",
     "run_risk",
     "sample_inputs",
 ]
@@ -230,7 +231,7 @@ def _uniforms(n: int, d: int, method: Method, seed: np.random.SeedSequence) -> A
 def _factor(target: Array) -> Array:
     """A matrix P with P P^T = target (Cholesky, or eigenvectors when singular)."""
     try:
-        return np.linalg.cholesky(target)
+        return np.asarray(np.linalg.cholesky(target), dtype=np.float64)
     except np.linalg.LinAlgError:
         w, v = np.linalg.eigh(target)
         return np.asarray(v * np.sqrt(np.clip(w, 0, None)))
@@ -360,7 +361,7 @@ def _run_dask(
     except (OSError, TimeoutError, ValueError) as exc:
         raise InputError(None, "--scheduler", f"cannot connect to {address!r}: {exc}") from None
     try:
-        [remote] = client.scatter([scenario], broadcast=True)
+        [remote] = client.scatter([scenario], broadcast=True)  # type: ignore[no-untyped-call]
         offsets, parts = zip(*_chunks(inputs, draws, chunk), strict=True)
         futures = client.map(
             evaluate_chunk, [remote] * len(parts), list(parts), metrics=list(metrics), pure=False
@@ -562,3 +563,61 @@ def run_risk(
         tuple(notes),
         time.perf_counter() - t0,
     )
+
+
+def format_risk(result: RiskResult, *, top: int = 10) -> str:
+    """The percentile table, probabilities and drivers as aligned text."""
+    from econ.display import format_item, format_value
+
+    sc, model = result.scenario, result.scenario.model
+    method = {"lhs": "Latin hypercube", "sobol": "Sobol"}[result.method]
+    lines = [
+        f"{sc.title}  ({sc.name}, {model.name} model): {result.draws:,} draws, {method}, "
+        f"seed {result.seed}, {len(result.inputs)} inputs varied, {result.elapsed_s:.2f} s"
+    ]
+    head = ["", "mean", *(f"P{q}" for q in PERCENTILES), "SE mean", "SE P50", "n/a"]
+    rows = []
+    for key, st in result.stats.items():
+        item = model.item(key)
+
+        def f(x: float, item: LineItem = item) -> str:
+            return format_item(x, item)
+
+        def spread(x: float, item: LineItem = item) -> str:
+            # A spread of calendar years is a number of years.
+            return format_value(x, "yr") if item.unit == "year" else format_item(x, item)
+
+        rows.append(
+            [
+                item.label,
+                f(st.mean),
+                *(f(st.percentiles[q]) for q in PERCENTILES),
+                spread(st.se_mean),
+                spread(st.se_p50),
+                f"{st.na_share:.1%}" if st.na_share else "",
+            ]
+        )
+    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
+    for r in [head, *rows]:
+        cells = [r[0].ljust(widths[0])] + [
+            c.rjust(w) for c, w in zip(r[1:], widths[1:], strict=True)
+        ]
+        lines.append("  " + "  ".join(cells).rstrip())
+    lines.append("  (percentiles over the draws with a value; n/a: share of draws without one)")
+    if result.probabilities:
+        lines.append("Probabilities")
+        width = max(len(p.label) for p in result.probabilities)
+        lines += [
+            f"  {p.label:<{width}}  {p.p:6.1%}  (SE {p.se:.1%})" for p in result.probabilities
+        ]
+    label = model.item(result.metric).label
+    lines.append(f"Drivers of {label.lower()} (Spearman rank correlation)")
+    shown = result.drivers[:top]
+    if shown:
+        width = max(len(d.key) for d in shown)
+        lines += [
+            f"  {d.key:<{width}}  {d.rho:+.3f}  {'cited' if d.cited else 'illustrative'}"
+            for d in shown
+        ]
+    lines += [f"warning: {w}" for w in (*sc.warnings, *result.warnings)]
+    return "\n".join(lines)
