@@ -154,7 +154,7 @@ class Distribution:
         """
         from scipy.special import betaincinv, ndtri
 
-        u = np.clip(np.asarray(u, dtype=np.float64), _TINY, 1.0 - _TINY)
+        u = np.minimum(np.maximum(np.asarray(u, dtype=np.float64), _TINY), 1.0 - _TINY)
         p = dict(self.params)
         lo, hi, lo_open, hi_open = domain(spec, first_year, last_year)
         x: Array

@@ -216,15 +216,23 @@ def varied_inputs(scenario: Scenario) -> list[str]:
 
 
 def _uniforms(n: int, d: int, method: Method, seed: np.random.SeedSequence) -> Array:
-    from scipy.stats import qmc
-
+    """Uniform numbers, shape ``(d, n)`` (one contiguous row per input)."""
     rng = np.random.default_rng(seed)
     if method == "lhs":
-        return np.asarray(qmc.LatinHypercube(d, scramble=True, rng=rng).random(n))
+        # The construction of scipy.stats.qmc.LatinHypercube(scramble=True): each
+        # input's n strata in a random order, a uniform point in each. Built row
+        # by row here (scipy shuffles an (n, d) table: 1.7 s for 10^6 x 16, this 0.5 s).
+        u = np.empty((d, n))
+        for j in range(d):
+            np.add(rng.permutation(n), rng.random(n), out=u[j])
+            u[j] /= n
+        return u
     if method == "sobol":
+        from scipy.stats import qmc
+
         with warnings.catch_warnings():  # balance of 2^m points: any n is still a QMC sample
             warnings.simplefilter("ignore", UserWarning)
-            return np.asarray(qmc.Sobol(d, scramble=True, rng=rng).random(n))
+            return np.ascontiguousarray(qmc.Sobol(d, scramble=True, rng=rng).random(n).T)
     raise InputError(None, "--method", f"expected lhs or sobol, found {method!r}")
 
 
@@ -238,8 +246,8 @@ def _factor(target: Array) -> Array:
 
 
 def iman_conover(u: Array, target: Array, rng: np.random.Generator) -> Array:
-    """Reorder the columns of ``u`` (n x k) so their rank correlation is
-    ``target`` (Spearman), keeping each column's values.
+    """Reorder the rows of ``u`` (k x n) so their rank correlation is
+    ``target`` (Spearman), keeping each row's values.
 
     The scores are van der Waerden's, randomly permuted per column, then
     decorrelated (their sample correlation's Cholesky factor) and given the
@@ -248,7 +256,7 @@ def iman_conover(u: Array, target: Array, rng: np.random.Generator) -> Array:
     """
     from scipy.special import ndtri
 
-    n, k = u.shape
+    k, n = u.shape
     scores = ndtri(np.arange(1, n + 1) / (n + 1))
     m = np.empty((n, k))
     for j in range(k):
@@ -259,7 +267,7 @@ def iman_conover(u: Array, target: Array, rng: np.random.Generator) -> Array:
     t = m @ np.linalg.inv(q).T @ _factor(pearson).T
     out = np.empty_like(u)
     for j in range(k):
-        out[np.argsort(t[:, j], kind="stable"), j] = np.sort(u[:, j])
+        out[j, np.argsort(t[:, j], kind="stable")] = np.sort(u[j])
     return out
 
 
@@ -281,13 +289,13 @@ def sample_inputs(
     if scenario.correlations:
         names, target = correlation_matrix(scenario.correlations)
         cols = [keys.index(k) for k in names]
-        u[:, cols] = iman_conover(u[:, cols], target, np.random.default_rng(order_seed))
+        u[cols] = iman_conover(u[cols], target, np.random.default_rng(order_seed))
     first, last = scenario.start_year, scenario.start_year + scenario.horizon_yr - 1
     out: dict[str, Array] = {}
     for j, key in enumerate(keys):
         dist = scenario.assumptions[key].risk_distribution
         assert dist is not None
-        out[key] = dist.ppf(u[:, j], scenario.model.input(key), first, last)
+        out[key] = dist.ppf(u[j], scenario.model.input(key), first, last)
     return out
 
 
@@ -427,18 +435,31 @@ def event_probability(event: Event, values: Array, by_year: int) -> Probability:
 
 
 def _ranks(x: Array) -> Array:
-    from scipy.stats import rankdata
+    """Ranks 0..n-1, ties given their average rank."""
+    order = np.argsort(x, kind="stable")
+    ranks = np.empty(len(x))
+    ranks[order] = np.arange(len(x), dtype=np.float64)
+    xs = x[order]
+    if len(xs) > 1 and np.any(xs[1:] == xs[:-1]):
+        from scipy.stats import rankdata
 
-    return np.asarray(rankdata(x), dtype=np.float64)
+        return np.asarray(rankdata(x), dtype=np.float64) - 1
+    return ranks
+
+
+def _centred_ranks(x: Array) -> Array:
+    r = _ranks(x)
+    return np.asarray(r - r.mean(), dtype=np.float64)
+
+
+def _rank_corr(rx: Array, ry: Array) -> float:
+    denom = math.sqrt(float(rx @ rx) * float(ry @ ry))
+    return float(rx @ ry) / denom if denom else math.nan
 
 
 def spearman(x: Array, y: Array) -> float:
     """Spearman's rank correlation (average ranks for ties); NaN if constant."""
-    rx, ry = _ranks(x), _ranks(y)
-    rx -= rx.mean()
-    ry -= ry.mean()
-    denom = math.sqrt(float(rx @ rx) * float(ry @ ry))
-    return float(rx @ ry) / denom if denom else math.nan
+    return _rank_corr(_centred_ranks(x), _centred_ranks(y))
 
 
 def drivers(
@@ -447,10 +468,11 @@ def drivers(
     """Each input's rank correlation with ``values``, sorted by size."""
     y = values[:limit]
     ok = np.isfinite(y)
+    ry = _centred_ranks(y[ok]) if ok.sum() > 2 else None
     out = []
     for key, x in inputs.items():
         a = scenario.assumptions[key]
-        rho = spearman(x[:limit][ok], y[ok]) if ok.sum() > 2 else math.nan
+        rho = math.nan if ry is None else _rank_corr(_centred_ranks(x[:limit][ok]), ry)
         label = scenario.model.input(key).label
         out.append(Driver(key, label, rho, a.source.cited))
     return tuple(sorted(out, key=lambda d: -abs(d.rho) if math.isfinite(d.rho) else 1.0))
