@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -118,7 +118,12 @@ def scenario_arrays(scenarios: Sequence[Scenario]) -> dict[str, Array]:
     return arrays
 
 
-def evaluate(scenario: Scenario, overrides: Mapping[str, ArrayLike] | None = None) -> Results:
+def evaluate(
+    scenario: Scenario,
+    overrides: Mapping[str, ArrayLike] | None = None,
+    *,
+    items: Collection[str] | None = None,
+) -> Results:
     """Evaluate one scenario, or S variations of it at once.
 
     Args:
@@ -126,6 +131,8 @@ def evaluate(scenario: Scenario, overrides: Mapping[str, ArrayLike] | None = Non
         overrides: input values replacing the scenario's, in canonical units;
             each a scalar, shape ``(S,)`` or ``(S, Y)``. All arrays share S.
             Values are checked against the model's domains.
+        items: evaluate only these line items and what they read (default:
+            all); ``Results.values`` then holds only those.
 
     Returns:
         Results with one row per variation (``S`` = 1 without overrides).
@@ -149,7 +156,9 @@ def evaluate(scenario: Scenario, overrides: Mapping[str, ArrayLike] | None = Non
         if errors:
             where = errors[0].key if size == 1 else f"{errors[0].key}[{errors[0].scenario}]"
             raise InputError(scenario.path, where, errors[0].message)
-    values = evaluate_model(scenario.model, arrays, scenario.start_year, scenario.horizon_yr)
+    values = evaluate_model(
+        scenario.model, arrays, scenario.start_year, scenario.horizon_yr, items=items
+    )
     names = (scenario.name,) if size == 1 else tuple(f"{scenario.name}#{i}" for i in range(size))
     return Results(scenario.model, names, tuple(scenario.years), values)
 

@@ -48,7 +48,14 @@ from types import MappingProxyType
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
+from econ.distributions import (
+    Distribution,
+    parse_distribution,
+    support_problem,
+    truncation_warning,
+)
 from econ.errors import InputError
 from econ.model.definition import MODELS
 from econ.model.schema import InputSpec, LineItem, Model
@@ -58,8 +65,8 @@ from econ.units import UnitError, convert
 __all__ = ["Assumption", "Scenario", "Source", "load_scenario", "parse_scenario", "to_toml"]
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,79}$")
-_TOP_KEYS = {"name", "title", "description", "model", "timeline", "assumptions"}
-_ASSUMPTION_KEYS = {"value", "unit", "low", "high", "source", "note", "label"}
+_TOP_KEYS = {"name", "title", "description", "model", "timeline", "assumptions", "correlations"}
+_ASSUMPTION_KEYS = {"value", "unit", "low", "high", "source", "note", "label", "distribution"}
 _CITATION_KEYS = {"publication", "date", "figure", "file", "url"}
 MIN_YEAR, MAX_YEAR, MAX_HORIZON = 1900, 2200, 100
 
@@ -117,6 +124,8 @@ class Assumption:
         note: free text.
         given_as: the key in the scenario file (``capex_usd``), when it differs.
         default: the value is the model's documented default (not in the file).
+        distribution: the ``distribution`` table of the file (canonical unit),
+            if any; see :attr:`risk_distribution` for the one Monte Carlo uses.
     """
 
     key: str
@@ -128,6 +137,20 @@ class Assumption:
     note: str = ""
     given_as: str = ""
     default: bool = False
+    distribution: Distribution | None = None
+
+    @property
+    def risk_distribution(self) -> Distribution | None:
+        """The distribution Monte Carlo draws from: the file's, else
+        triangular over low / value / high when both bounds are given and
+        differ (a per-year series has none)."""
+        if self.distribution is not None:
+            return self.distribution
+        if self.low is None or self.high is None or self.per_year or not self.low < self.high:
+            return None
+        assert isinstance(self.value, float)
+        params = (("low", self.low), ("mode", self.value), ("high", self.high))
+        return Distribution("triangular", params, default=True)
 
     @property
     def file_key(self) -> str:
@@ -152,6 +175,9 @@ class Scenario:
     assumptions: Mapping[str, Assumption]
     path: Path | None = field(default=None, compare=False)
     warnings: tuple[str, ...] = field(default=(), compare=False)
+    #: Rank correlations between assumptions with distributions: ``(key, key, r)``
+    #: with model input keys (``capex_rub`` for a capex given in rubles).
+    correlations: tuple[tuple[str, str, float], ...] = ()
 
     @property
     def years(self) -> range:
@@ -303,6 +329,22 @@ def parse_scenario(data: Mapping[str, Any], path: str | Path | None = None) -> S
             )
     in_rubles = tuple(sorted(a.given_as for a in parsed.values() if a.given_as))
     model = denominated(model, in_rubles)
+    end = start + horizon - 1
+    risk_warnings: list[str] = []
+    for a in parsed.values():
+        dist = a.risk_distribution
+        if dist is None:
+            continue
+        spec = model.input(a.key)
+        where = f"assumptions.{a.file_key}.{'distribution' if a.distribution else 'low'}"
+        problem = support_problem(dist, spec, start, end)
+        if problem is not None:
+            at = f"{where}.{problem[0]}" if problem[0] and a.distribution else where
+            raise InputError(file, at, problem[1])
+        warning = truncation_warning(dist, spec, start, end)
+        if warning:
+            risk_warnings.append(warning)
+    correlations = _parse_correlations(data.get("correlations"), parsed, file)
     scenario = Scenario(
         name,
         title,
@@ -312,9 +354,96 @@ def parse_scenario(data: Mapping[str, Any], path: str | Path | None = None) -> S
         horizon,
         MappingProxyType({a.key: a for a in parsed.values()}),
         file,
+        correlations=correlations,
     )
-    warnings = _validate(scenario, file)
+    warnings = _validate(scenario, file) + tuple(risk_warnings)
     return replace(scenario, warnings=warnings) if warnings else scenario
+
+
+def _parse_correlations(
+    raw: Any, parsed: Mapping[str, Assumption], file: Path | None
+) -> tuple[tuple[str, str, float], ...]:
+    """Check ``[correlations] pairs = [[key, key, r], ...]``: keys with
+    distributions, r in [-1, 1], each pair once, the matrix positive
+    semi-definite."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, dict):
+        raise InputError(file, "correlations", f"expected a table, found {_type_name(raw)}")
+    _unknown(raw, {"pairs"}, file, "correlations.")
+    pairs = _require(raw, "pairs", list, file, "correlations.pairs", "a list of [key, key, r]")
+    by_file_key = {a.file_key: a for a in parsed.values()} | dict(parsed)
+    out: list[tuple[str, str, float]] = []
+    seen: dict[frozenset[str], int] = {}
+    for n, pair in enumerate(pairs):
+        where = f"correlations.pairs[{n}]"
+        if (
+            not isinstance(pair, list)
+            or len(pair) != 3
+            or not all(isinstance(k, str) for k in pair[:2])
+        ):
+            raise InputError(
+                file,
+                where,
+                f'expected [key, key, r] such as ["capex_usd", "fx_rub_per_usd", '
+                f"0.5], found {pair!r}",
+            )
+        keys = []
+        for k in pair[:2]:
+            a = by_file_key.get(k)
+            if a is None:
+                raise InputError(file, where, f"unknown assumption {k!r}")
+            if a.risk_distribution is None:
+                raise InputError(
+                    file,
+                    where,
+                    f"{k!r} has no distribution (give it low and high, or a distribution table)",
+                )
+            keys.append(a.key)
+        r = _number(pair[2], file, f"{where}[2]")
+        if not -1 <= r <= 1:
+            raise InputError(file, f"{where}[2]", f"a correlation must be in [-1, 1] (got {r:g})")
+        if keys[0] == keys[1]:
+            raise InputError(file, where, f"{pair[0]!r} is paired with itself")
+        key = frozenset(keys)
+        if key in seen:
+            raise InputError(
+                file,
+                where,
+                f"the pair {pair[0]!r}, {pair[1]!r} is already given at pairs[{seen[key]}]",
+            )
+        seen[key] = n
+        out.append((keys[0], keys[1], r))
+    smallest = smallest_eigenvalue(out)
+    if smallest < -1e-10:
+        raise InputError(
+            file,
+            "correlations.pairs",
+            f"the correlation matrix is not positive semi-definite (smallest eigenvalue "
+            f"{smallest:.3g}): these correlations cannot hold together",
+        )
+    return tuple(out)
+
+
+def correlation_matrix(
+    pairs: tuple[tuple[str, str, float], ...] | list[tuple[str, str, float]],
+) -> tuple[list[str], NDArray[np.float64]]:
+    """The keys named in ``pairs`` (in order of appearance) and their
+    correlation matrix (1 on the diagonal, 0 for pairs not given)."""
+    keys = list(dict.fromkeys(k for a, b, _ in pairs for k in (a, b)))
+    pos = {k: i for i, k in enumerate(keys)}
+    m = np.eye(len(keys))
+    for a, b, r in pairs:
+        m[pos[a], pos[b]] = m[pos[b], pos[a]] = r
+    return keys, m
+
+
+def smallest_eigenvalue(
+    pairs: tuple[tuple[str, str, float], ...] | list[tuple[str, str, float]],
+) -> float:
+    """The smallest eigenvalue of the correlation matrix (>= 0: valid)."""
+    _, m = correlation_matrix(pairs)
+    return float(np.linalg.eigvalsh(m).min()) if len(m) else 1.0
 
 
 def denominated(model: Model, in_rubles: tuple[str, ...]) -> Model:
@@ -477,8 +606,25 @@ def _parse_assumption(spec: InputSpec, raw: Any, file: Path | None, horizon: int
     note = raw.get("note", "")
     if not isinstance(note, str):
         raise InputError(file, f"{where}.note", f"expected text, found {_type_name(note)}")
+    distribution = None
+    if "distribution" in raw:
+        if isinstance(value, tuple):
+            raise InputError(
+                file,
+                f"{where}.distribution",
+                "a distribution needs one value: this assumption is a per-year series",
+            )
+        distribution = parse_distribution(
+            raw["distribution"],
+            spec,
+            conv,
+            file,
+            f"{where}.distribution",
+        )
     given_as = spec.key if target is not spec else ""
-    return Assumption(target.key, value, target.unit, source, low, high, note, given_as)
+    return Assumption(
+        target.key, value, target.unit, source, low, high, note, given_as, distribution=distribution
+    )
 
 
 def _validate(
@@ -560,4 +706,13 @@ def to_toml(scenario: Scenario) -> str:
         lines.append(f"source = {{ {source} }}")
         if a.note:
             lines.append(f"note = {_toml_str(a.note)}")
+        if a.distribution is not None:
+            lines.append(f"distribution = {a.distribution.to_toml(_toml_num)}")
+    if scenario.correlations:
+        file_key = {a.key: a.file_key for a in scenario.assumptions.values()}
+        pairs = ", ".join(
+            f"[{_toml_str(file_key[a])}, {_toml_str(file_key[b])}, {_toml_num(r)}]"
+            for a, b, r in scenario.correlations
+        )
+        lines += ["", "[correlations]", f"pairs = [{pairs}]"]
     return "\n".join(lines) + "\n"

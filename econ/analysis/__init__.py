@@ -1,2 +1,3 @@
 """Analyses over many evaluations of one scenario: sensitivities
-(:mod:`~econ.analysis.sensitivity`), Monte Carlo, budget allocation."""
+(:mod:`~econ.analysis.sensitivity`), Monte Carlo (:mod:`~econ.analysis.montecarlo`),
+budget allocation."""

@@ -54,6 +54,7 @@ from econ.model.schema import (
     ChartSeries,
     Constant,
     Display,
+    Event,
     InputSpec,
     LineItem,
     Model,
@@ -966,6 +967,12 @@ _CASH_CHART = Chart(
 )
 
 
+_GAP_EVENTS = (
+    Event("gap_closed", "Gap closed by {year}", "gap_close_year", "by_year"),
+    Event("budget_sufficient", "Budget lasts the horizon", "budget_exhausted_year", "na"),
+)
+
+
 def _learning_sentence(values: Mapping[str, float], last_year: int) -> list[str]:
     """The one-line reading of the learning curve."""
     gap = values.get("ref_gap_usd_per_kg", math.nan)
@@ -1011,6 +1018,7 @@ NATIONAL = Model(
         "total_discounted_subsidy_usd",
     ),
     compare=("ref_gap_usd_per_kg", "total_discounted_subsidy_usd"),
+    events=_GAP_EVENTS,
 )
 PROJECT = Model(
     "project",
@@ -1048,6 +1056,7 @@ PROJECT = Model(
         "breakeven_subsidy_usd_per_kg",
     ),
     compare=("ref_gap_usd_per_kg", "breakeven_subsidy_usd_per_kg", "total_discounted_subsidy_usd"),
+    events=(Event("npv_positive", "NPV > 0", "npv_usd", "positive"), *_GAP_EVENTS),
 )
 
 #: Every model, by the name a scenario file gives in ``model = "..."``.

@@ -7,7 +7,7 @@ Pure: arrays in, arrays out, no files, no clock.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -17,7 +17,7 @@ from econ.model.numpy_backend import evaluate, may_be_na
 from econ.model.schema import LineItem, Model
 from econ.model.solve import solve_root
 
-__all__ = ["evaluate_model", "input_env"]
+__all__ = ["evaluate_model", "input_env", "needed_items"]
 
 Array = NDArray[np.float64]
 
@@ -85,8 +85,9 @@ def evaluate_model(
     n_years: int,
     *,
     chunk: int = CHUNK,
+    items: Collection[str] | None = None,
 ) -> dict[str, Array]:
-    """Evaluate every line item of ``model``.
+    """Evaluate every line item of ``model`` (or only ``items`` and what they read).
 
     Args:
         model: the model definition.
@@ -94,9 +95,12 @@ def evaluate_model(
             per scenario) or ``(S, Y)`` (per scenario and year).
         start_year: first calendar year of the timeline.
         n_years: Y, the number of years.
+        items: evaluate only these line items and their ancestors (default:
+            every line item). A Monte Carlo run asking for metrics that need
+            no solve skips the plug-back blocks this way.
 
     Returns:
-        Every input, constant, timeline name and line item by key:
+        Every input, constant, timeline name and (evaluated) line item by key:
         ``(S, 1)`` or ``(1, 1)`` for scalars, ``(S, Y)`` or ``(1, Y)`` for rows.
 
     >>> from econ.model.definition import NATIONAL
@@ -109,19 +113,48 @@ def evaluate_model(
     """
     arrays = {k: np.asarray(inputs[k], dtype=np.float64) for k in model.input_keys}
     size = max((a.shape[0] for a in arrays.values() if a.ndim), default=1)
+    keep = None if items is None else needed_items(model, items)
     if size <= chunk:
-        return _evaluate(model, arrays, start_year, n_years)
+        return _evaluate(model, arrays, start_year, n_years, keep)
     out: dict[str, Array] = {}
     for lo in range(0, size, chunk):
         part = {
             k: a[lo : lo + chunk] if a.ndim and a.shape[0] > 1 else a for k, a in arrays.items()
         }
-        env = _evaluate(model, part, start_year, n_years)
+        env = _evaluate(model, part, start_year, n_years, keep)
         if not out:
             out = {k: np.empty((size, v.shape[1])) if v.shape[0] > 1 else v for k, v in env.items()}
         for k, v in env.items():
             if out[k].shape[0] == size:
                 out[k][lo : lo + chunk] = v
+    return out
+
+
+def needed_items(model: Model, keys: Collection[str]) -> frozenset[str]:
+    """The line items ``keys`` and every line item they read, directly or not
+    (an engine-solved value reads what its plug-back block reads).
+
+    Raises:
+        KeyError: a key that is not a line item of the model.
+    """
+
+    def make() -> frozenset[str]:
+        pending = [model.item(k).key for k in keys]
+        seen: set[str] = set()
+        while pending:
+            key = pending.pop()
+            if key in seen:
+                continue
+            seen.add(key)
+            item = model.item(key)
+            read = set(refs(item.expr)) | (set(model.deps(key)) if item.solved else set())
+            pending += [
+                r for r in read if r not in seen and r in model and isinstance(model[r], LineItem)
+            ]
+        return frozenset(seen)
+
+    out = model.cached(("needed", frozenset(keys)), make)
+    assert isinstance(out, frozenset)
     return out
 
 
@@ -253,13 +286,23 @@ def _run(
 
 
 def _evaluate(
-    model: Model, inputs: Mapping[str, ArrayLike], start_year: int, n_years: int
+    model: Model,
+    inputs: Mapping[str, ArrayLike],
+    start_year: int,
+    n_years: int,
+    keep: frozenset[str] | None = None,
 ) -> dict[str, Array]:
     env = input_env(model, inputs, start_year, n_years)
     size = max(a.shape[0] for a in env.values())
     na_names = na_items(model)
     solves = {s.key: s for s in model.solves}
-    steps = model.cached("steps", lambda: evaluation_steps(model))
+    if keep is None:
+        steps = model.cached("steps", lambda: evaluation_steps(model))
+    else:
+        steps = model.cached(
+            ("steps", keep),
+            lambda: evaluation_steps(model, [i for i in model.items if i.key in keep]),
+        )
     assert isinstance(steps, list)
 
     def solve_item(item: LineItem, env: dict[str, Array]) -> Array:

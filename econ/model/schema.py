@@ -22,6 +22,7 @@ never name a line item.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -55,6 +56,7 @@ __all__ = [
     "ChartSeries",
     "Constant",
     "Display",
+    "Event",
     "InputSpec",
     "LineItem",
     "Model",
@@ -301,6 +303,26 @@ class Chart:
     right_axis: bool = False
 
 
+@dataclass(frozen=True)
+class Event:
+    """A yes/no outcome of one scalar metric, whose probability a Monte Carlo
+    run reports ("NPV > 0", "the gap closed by 2030").
+
+    Attributes:
+        key: name of the event (``npv_positive``).
+        label: how it reads; ``{year}`` is the year asked about.
+        metric: the metric it reads.
+        test: ``positive`` (the metric is above 0), ``by_year`` (a year
+            metric is at most the year asked about; n/a, "never", is not),
+            ``na`` (the metric is n/a, e.g. the budget never runs out).
+    """
+
+    key: str
+    label: str
+    metric: str
+    test: Literal["positive", "by_year", "na"]
+
+
 Narrative = Callable[[Mapping[str, float], int], list[str]]
 
 
@@ -330,6 +352,7 @@ class Model:
     index_brief: tuple[str, ...] = ()
     #: Metrics a batch index charts across its scenarios.
     compare: tuple[str, ...] = ()
+    events: tuple[Event, ...] = ()
     _index: dict[str, InputSpec | Constant | LineItem] = field(
         init=False, repr=False, compare=False
     )
@@ -397,6 +420,12 @@ class Model:
             )
         if len(self.tiles) > 6:
             raise ValueError(f"model {self.name!r}: at most six tiles, not {len(self.tiles)}")
+        for event in self.events:
+            target = index.get(event.metric)
+            if not isinstance(target, LineItem) or target.shape != "scalar":
+                raise ValueError(
+                    f"model {self.name!r}: event {event.key!r} needs the scalar {event.metric!r}"
+                )
         for chart in self.charts:
             for s in chart.series:
                 if s.key not in index:
@@ -543,21 +572,7 @@ class Model:
         ``capex_rub`` and item ``capex_usd = capex_rub / fx_rub_per_usd``)."""
         inputs = tuple(replaced[i.key][0] if i.key in replaced else i for i in self.inputs)
         extra = tuple(item for _, item in replaced.values())
-        return Model(
-            self.name,
-            self.title,
-            inputs,
-            self.constants,
-            extra + self._given,
-            self.solves,
-            self.rules,
-            self.charts,
-            self.default_metric,
-            self.narrative,
-            self.tiles,
-            self.index_brief,
-            self.compare,
-        )
+        return dataclasses.replace(self, inputs=inputs, items=extra + self._given)
 
 
 def _stable_topological_order(
