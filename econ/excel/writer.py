@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
@@ -44,6 +45,7 @@ from econ.excel.layout import (
     CHART_COLS,
     CHART_PAGE_ROWS,
     CHART_PX,
+    FORMULA_MAX,
     HEADER_IN,
     LANDSCAPE_PT,
     LINE_PT,
@@ -254,6 +256,16 @@ def _total_unit(unit: str) -> str | None:
     return str(units.infer(Sum(Ref("x")), lambda _: units.parse(unit)))
 
 
+def _row_width(values: np.ndarray, code: str) -> float:
+    """Widest printed value of a row in format ``code``: the printed width
+    grows with the magnitude, so the extremes (and n/a) decide it."""
+    finite = values[np.isfinite(values)]
+    probes = [float(finite.max()), float(finite.min())] if finite.size else []
+    if finite.size < values.size:
+        probes.append(float("nan"))
+    return max((formatted_width(v, code) for v in probes), default=0.0)
+
+
 @dataclass
 class _Rows:
     """Row heights (points) and outline sections of a sheet, for pagination."""
@@ -320,7 +332,8 @@ class _Builder:
         self, ws: Worksheet, row: int, col: int, formula: str, fmt: object, value: object
     ) -> None:
         """A formula cell, checked against Excel's length limit."""
-        check_formula(formula, f"{ws.name}!{xl_rowcol_to_cell(row, col)}")
+        if len(formula) >= FORMULA_MAX:
+            check_formula(formula, f"{ws.name}!{xl_rowcol_to_cell(row, col)}")
         ws.write_formula(row, col, formula, fmt, value)
 
     def headers(self, ws: Worksheet, row: int, names: Sequence[str], first: int = 0) -> None:
@@ -649,7 +662,7 @@ class _Builder:
         for item in series:
             code = self.plain_code(item.unit, item.display)
             row_values = res.row(item.key)
-            year_w = max(year_w, *(formatted_width(float(v), code) for v in row_values))
+            year_w = max(year_w, _row_width(row_values, code))
             unit_w = max(unit_w, len(item.unit))
             key_w = max(key_w, len(item.key))
             total_unit = _total_unit(item.unit)
@@ -663,7 +676,7 @@ class _Builder:
         for key in echo:
             spec = self.model.input(key)
             code = self.plain_code(spec.unit, spec.display)
-            year_w = max(year_w, *(formatted_width(float(v), code) for v in res.row(key)))
+            year_w = max(year_w, _row_width(res.row(key), code))
         for item in scalars:
             code = self.plain_code(item.unit, item.display)
             total_w = max(total_w, formatted_width(_scalar(res, item.key), code))
