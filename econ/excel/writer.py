@@ -31,7 +31,9 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import xlsxwriter
+from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
@@ -39,9 +41,36 @@ from xlsxwriter.worksheet import Worksheet
 import econ
 from econ.display import axis_format, header_unit
 from econ.engine import Results
+from econ.excel.layout import (
+    CHART_COL_W,
+    CHART_COLS,
+    CHART_PAGE_ROWS,
+    CHART_PX,
+    FORMULA_MAX,
+    HEADER_IN,
+    LANDSCAPE_PT,
+    LINE_PT,
+    MARGINS_IN,
+    MIN_PRINT_SCALE,
+    PAGE_FILL,
+    PORTRAIT_PT,
+    TITLE_MAX,
+    VALIDATION_TEXT_MAX,
+    check_formula,
+    check_name,
+    col_px,
+    fit_text,
+    formatted_width,
+    header_escape,
+    header_text,
+    without_unit,
+    wrapped_lines,
+)
 from econ.excel.styles import Styles
+from econ.model import units
 from econ.model.excel_backend import NOT_AVAILABLE_VALUE, FormulaContext, to_formula
-from econ.model.expr import Expr, Irr, Ref, as_node
+from econ.model.expr import Expr, Irr, Ref, Sum, as_node
+from econ.model.numpy_backend import evaluate as np_evaluate
 from econ.model.schema import InputSpec, LineItem
 from econ.scenario import Scenario, to_toml
 
@@ -170,6 +199,7 @@ def _scalar(results: Results, key: str) -> float | str:
 
 
 def _safe_define(wb: Workbook, name: str, ref: str) -> None:
+    check_name(name)
     if wb.define_name(name, "=" + ref) != 0:  # pragma: no cover - names are validated keys
         raise ValueError(f"cannot define the workbook name {name!r}")
 
@@ -204,18 +234,78 @@ def _validation(spec: InputSpec, scenario: Scenario) -> dict[str, object]:
     unit = "" if spec.unit in ("1", "year") else f" {spec.unit}"
     if spec.kind == "whole":
         bounds = f"a whole number {bounds}"
-    message = f"{spec.doc} Allowed: {bounds}{unit}."
+    allowed = f" Allowed: {bounds}{unit}."
+    # Excel refuses (and "repairs") titles over 32 and messages over 255
+    # characters: cut at a word boundary, keeping the allowed range whole.
+    message = fit_text(spec.doc, VALIDATION_TEXT_MAX - len(allowed)) + allowed
     options.update(
-        input_title=spec.label[:32],
-        input_message=message[:255],
+        input_title=fit_text(spec.label, TITLE_MAX),
+        input_message=fit_text(message, VALIDATION_TEXT_MAX),
     )
     if options["validate"] != "any":
         options.update(
             error_title="Outside the allowed range",
-            error_message=f"{spec.label}: {bounds}{unit}."[:255],
+            error_message=fit_text(f"{spec.label}: {bounds}{unit}.", VALIDATION_TEXT_MAX),
             error_type="warning",
         )
+    for bound in ("minimum", "maximum", "value"):
+        if bound in options and len(repr(options[bound])) > VALIDATION_TEXT_MAX:
+            raise ValueError(f"{spec.key}: validation bound longer than 255 characters")
     return options
+
+
+def _total_unit(unit: str) -> str | None:
+    """The unit of a row's total over the timeline, or None when the row does
+    not add up (stocks, prices, fractions and flags): a row in X/yr sums to X.
+
+    >>> _total_unit("USD/yr"), _total_unit("USD"), _total_unit("1")
+    ('USD', None, None)
+    """
+    if not unit.endswith("/yr"):
+        return None
+    return str(units.infer(Sum(Ref("x")), lambda _: units.parse(unit)))
+
+
+def _row_width(values: np.ndarray, code: str) -> float:
+    """Widest printed value of a row in format ``code``: the printed width
+    grows with the magnitude, so the extremes (and n/a) decide it."""
+    finite = values[np.isfinite(values)]
+    probes = [float(finite.max()), float(finite.min())] if finite.size else []
+    if finite.size < values.size:
+        probes.append(float("nan"))
+    return max((formatted_width(v, code) for v in probes), default=0.0)
+
+
+@dataclass
+class _Rows:
+    """Row heights (points) and outline sections of a sheet, for pagination."""
+
+    heights: dict[int, float] = field(default_factory=dict)
+    sections: list[tuple[int, int]] = field(default_factory=list)  # first, last row
+
+
+def _row_breaks(rows: _Rows, first: int, last: int, page: float, fixed: float) -> list[int]:
+    """Rows before which a page starts, so that every page holds at most
+    ``page`` points of rows (after ``fixed`` points of repeated header rows)
+    and a section that fits on one page is not split."""
+    breaks: list[int] = []
+    room = page - fixed
+    used = sum(rows.heights.get(r, LINE_PT) for r in range(0, first))
+    starts = {a: b for a, b in rows.sections}
+    r = first
+    while r <= last:
+        h = rows.heights.get(r, LINE_PT)
+        if r in starts:
+            block = sum(rows.heights.get(x, LINE_PT) for x in range(r, starts[r] + 1))
+            if used + block > room and used > 0 and block <= room:
+                breaks.append(r)
+                used = 0
+        if used + h > room and used > 0:
+            breaks.append(r)
+            used = 0
+        used += h
+        r += 1
+    return breaks
 
 
 class _Builder:
@@ -227,22 +317,123 @@ class _Builder:
         self.st = Styles(wb)
         self.layout = Layout(scenario.horizon_yr)
         self.years = list(scenario.years)
+        self.section = wb.add_format(
+            {"bold": True, "bg_color": "#F2F2F2", "top": 1, "top_color": "#BFBFBF"}
+        )
+        self.label = wb.add_format({"text_wrap": True})  # bottom: last line by the numbers
+        self.top = wb.add_format({"text_wrap": True, "valign": "top"})
+        self.bold_top = wb.add_format({"bold": True, "valign": "top"})
+        self.title_wrap = wb.add_format(
+            {"bold": True, "font_size": 14, "text_wrap": True, "valign": "top"}
+        )
+        self.link = wb.add_format({"font_color": "#0563C1", "underline": 1})
+        self.word_bad = wb.add_format(
+            {"bold": True, "bg_color": "#FFC7CE", "font_color": "#9C0006", "align": "center"}
+        )
+        self.word_ok = wb.add_format({"bold": True, "bg_color": "#C6EFCE", "font_color": "#006100"})
+        self.right = wb.add_format({"bold": True, "align": "right"})
+        self._plain: dict[str, Format] = {}
 
     # -- helpers --------------------------------------------------------
     def text(self, ws: Worksheet, row: int, col: int, value: str, fmt: object = None) -> None:
         ws.write_string(row, col, value, fmt)  # never a formula, whatever it starts with
 
-    def headers(self, ws: Worksheet, row: int, names: Sequence[str]) -> None:
-        for c, name in enumerate(names):
-            self.text(ws, row, c, name, self.st.header)
+    def formula(
+        self, ws: Worksheet, row: int, col: int, formula: str, fmt: object, value: object
+    ) -> None:
+        """A formula cell, checked against Excel's length limit."""
+        if len(formula) >= FORMULA_MAX:
+            check_formula(formula, f"{ws.name}!{xl_rowcol_to_cell(row, col)}")
+        ws.write_formula(row, col, formula, fmt, value)
+
+    def headers(self, ws: Worksheet, row: int, names: Sequence[str], first: int = 0) -> None:
+        for c, name in enumerate(names, start=first):
+            if name:
+                self.text(ws, row, c, name, self.st.header)
 
     def year_header(self, ws: Worksheet, row: int) -> None:
         """Year labels on a sheet other than Model, referring to the Model row."""
         for i, year in enumerate(self.years):
             c = FIRST_COL + i
-            ws.write_formula(
-                row, c, f"=Model!{xl_col_to_name(c)}${YEAR_ROW + 1}", self.st.year, year
+            self.formula(
+                ws, row, c, f"=Model!{xl_col_to_name(c)}${YEAR_ROW + 1}", self.st.year, year
             )
+
+    def code(self, unit: str, display: str = "auto") -> str:
+        """The number format of a value in ``unit`` (Assumptions cells)."""
+        return str(self.st.value(unit, display).num_format)
+
+    def plain_code(self, unit: str, display: str = "auto") -> str:
+        """The number format of a value on a row whose Unit column states ``unit``."""
+        return without_unit(self.code(unit, display), unit)
+
+    def plain(self, unit: str, display: str = "auto") -> Format:
+        """The cell format of :meth:`plain_code` (one per code)."""
+        code = self.plain_code(unit, display)
+        fmt = self._plain.get(code)
+        if fmt is None:
+            fmt = self._plain[code] = self.wb.add_format({"num_format": code})
+        return fmt
+
+    def banner(
+        self, ws: Worksheet, row: int, label_col: int, word_col: int, label: str = "Checks"
+    ) -> None:
+        """The master check as a word, OK (green) or ERRORS (red), live."""
+        master = self.model.master_check_key
+        if master is None:
+            return
+        self.text(ws, row, label_col, label, self.right if label == "Checks" else self.st.bold)
+        word = "OK" if _scalar(self.res, master) == 1.0 else "ERRORS"
+        self.formula(ws, row, word_col, f'=IF({master}=1,"OK","ERRORS")', self.word_bad, word)
+        ws.conditional_format(
+            row,
+            word_col,
+            row,
+            word_col,
+            {"type": "cell", "criteria": "==", "value": '"OK"', "format": self.word_ok},
+        )
+
+    def page(
+        self,
+        ws: Worksheet,
+        *,
+        landscape: bool,
+        fit_width: bool = True,
+        repeat_rows: tuple[int, int] | None = None,
+    ) -> None:
+        """A4 page setup, header and footer (scenario, sheet, page, print date)."""
+        ws.set_paper(9)
+        if landscape:
+            ws.set_landscape()
+        else:
+            ws.set_portrait()
+        ws.set_margins(*MARGINS_IN)
+        sc = self.sc
+        ws.set_start_page(1)  # page numbers restart on every sheet
+        ws.set_header(
+            header_text(("&L", header_escape(sc.title)), ("&R", header_escape(sc.name, 60))),
+            {"margin": HEADER_IN},
+        )
+        ws.set_footer(
+            header_text(
+                ("&L", f"econ {econ.__version__}, model {header_escape(self.model.name, 40)}"),
+                ("&C", "&A \u00b7 page &P of &N"),
+                ("&R", "printed &D"),
+            ),
+            {"margin": HEADER_IN},
+        )
+        if fit_width:
+            ws.fit_to_pages(1, 0)
+        if repeat_rows is not None:
+            ws.repeat_rows(*repeat_rows)
+
+    def wrapped(self, ws: Worksheet, row: int, cells: Sequence[tuple[str, float]]) -> float:
+        """Set the height of ``row`` to show every (text, column width) whole;
+        its height in points."""
+        lines = max((wrapped_lines(t, w) for t, w in cells), default=1)
+        if lines > 1:
+            ws.set_row(row, lines * LINE_PT)
+        return lines * LINE_PT
 
     # -- sheets ---------------------------------------------------------
     def build(self) -> None:
@@ -273,14 +464,31 @@ class _Builder:
 
     def cover(self, ws: Worksheet) -> None:
         sc, st = self.sc, self.st
-        ws.set_column(0, 0, 22)
-        ws.set_column(1, 1, 110)
-        self.text(ws, 0, 0, sc.title, st.title)
+        widths = (20.0, 66.0)
+        ws.set_column(0, 0, widths[0])
+        ws.set_column(1, 1, widths[1])
+        ws.merge_range(0, 0, 0, 1, "", self.title_wrap)
+        self.text(ws, 0, 0, sc.title, self.title_wrap)
+        self.wrapped(ws, 0, [(sc.title + "  ", sum(widths) * 11 / 14 / 1.2)])
         rows: list[tuple[str, str]] = [
             ("Scenario", sc.name),
             ("Model", f"{self.model.name}: {self.model.title}"),
             ("Timeline", f"{sc.start_year}-{sc.years[-1]} ({sc.horizon_yr} years)"),
-            ("Description", sc.description),
+        ]
+        r = 2
+        for label, value in rows:
+            self.text(ws, r, 0, label, self.bold_top)
+            self.text(ws, r, 1, value, self.top)
+            self.wrapped(ws, r, [(value, widths[1])])
+            r += 1
+        if self.model.master_check_key is not None:
+            self.banner(ws, r, 0, 1, "All checks")
+            note = "OK when every identity on the Checks sheet holds."
+            self.text(ws, r + 1, 1, note, st.subtitle)
+            r += 2
+        # Caveats in full: the description and every warning, wrapped.
+        caveats = [("Description", sc.description)] + [("Warning", w) for w in sc.warnings]
+        caveats += [
             (
                 "How to edit",
                 "Change the blue cells on the Assumptions sheet (each is a named "
@@ -299,19 +507,24 @@ class _Builder:
                 "definition the engine evaluates, and every cached value is the engine's.",
             ),
         ]
-        r = 2
-        for label, value in rows:
-            self.text(ws, r, 0, label, st.bold)
-            self.text(ws, r, 1, value, st.wrap)
+        for label, value in caveats:
+            self.text(ws, r, 0, label, self.bold_top)
+            self.text(ws, r, 1, value, self.top)
+            self.wrapped(ws, r, [(value, widths[1])])
             r += 1
-        master = self.model.master_check_key
-        if master is not None:
-            self.text(ws, r, 0, "All checks pass", st.bold)
-            ws.write_formula(r, 1, f"={master}", st.value("1", "flag"), _scalar(self.res, master))
-            r += 1
-        for warning in sc.warnings:
-            self.text(ws, r, 0, "Warning", st.bold)
-            self.text(ws, r, 1, warning, st.wrap)
+        r += 1
+        self.text(ws, r, 0, "Contents", st.bold)
+        r += 1
+        contents = {
+            "Assumptions": "Inputs (blue cells), their units, ranges and sources; constants.",
+            "Model": "Yearly workings: one line item a row, grouped in sections, with totals.",
+            "Results": "Key metrics computed from the Model sheet.",
+            "Checks": "Identities that must hold, and the master check.",
+            "Charts": "Charts drawn from Model rows.",
+        }
+        for name in SHEET_NAMES[1:]:
+            ws.write_url(r, 0, f"internal:'{name}'!A1", self.link, string=name)
+            self.text(ws, r, 1, contents.get(name, ""), self.top)
             r += 1
         r += 1
         self.text(ws, r, 0, "Cited sources", st.bold)
@@ -324,23 +537,40 @@ class _Builder:
                 line = f"{line} [{extra}]" if extra else line
                 if line not in seen:
                     seen.add(line)
-                    self.text(ws, r, 1, line, st.wrap)
+                    self.text(ws, r, 1, line, self.top)
+                    self.wrapped(ws, r, [(line, widths[1])])
                     r += 1
+        self.page(ws, landscape=False)
 
     def assumptions(self, ws: Worksheet) -> None:
         sc, st, lay = self.sc, self.st, self.layout
-        for first, last, width in (
-            (0, 0, 30),
-            (1, 1, 44),
-            (2, 2, 14),
-            (3, 5, 11),
-            (6, 6, 12),
-            (7, 7, 60),
-            (8, 8, 40),
-            (FIRST_COL, lay.last_col, 11),
-        ):
-            ws.set_column(first, last, width)
+        specs = self.model.inputs
+        consts = self.model.constants
+        header = ["Key", "Label", "Value", "Unit", "Low", "High", "Basis", "Source", "Note"]
+        values: list[float] = []
+        year_values: list[tuple[float, str]] = []
+        for spec in specs:
+            a = sc.assumptions[spec.key]
+            code = str(self.st.value(spec.unit, spec.display, is_input=True).num_format)
+            if isinstance(a.value, tuple):
+                year_values += [(v, code) for v in a.value]
+            else:
+                values.append(formatted_width(a.value, code))
+            values += [formatted_width(b, code) for b in (a.low, a.high) if b is not None]
+        values += [formatted_width(c.value, self.code(c.unit, c.display)) for c in consts]
+        keys = [x.key for x in specs] + [x.key for x in consts]
+        units_ = [x.unit for x in specs] + [x.unit for x in consts]
+        key_w = max([len(k) for k in keys] + [12]) + 1
+        unit_w = max([len(u) for u in units_] + [5]) + 2
+        num_w = max([*values, 6.0]) + 2
+        widths = [key_w, 36, num_w, unit_w, num_w, num_w, 11, 46, 30]
+        for c, w in enumerate(widths):
+            ws.set_column(c, c, w)
+        if year_values:
+            year_w = max([formatted_width(v, code) for v, code in year_values] + [5]) + 2
+            ws.set_column(FIRST_COL, lay.last_col, year_w)
         self.text(ws, 0, 0, "Assumptions", st.title)
+        self.banner(ws, 0, 1, 2)
         self.text(
             ws,
             1,
@@ -356,17 +586,16 @@ class _Builder:
         self.text(ws, 3, 0, "Horizon", st.bold)
         ws.write_number(3, 2, sc.horizon_yr, st.value("yr"))
         self.text(ws, 3, 3, "last year", st.subtitle)
-        ws.write_formula(3, 4, "=start_year+C4-1", st.value("year"), sc.years[-1])
+        self.formula(ws, 3, 4, "=start_year+C4-1", st.value("year"), sc.years[-1])
         _safe_define(self.wb, "end_year", "Assumptions!$E$4")
-        header = ["Key", "Label", "Value", "Unit", "Low", "High", "Basis", "Source", "Note"]
         self.headers(ws, 5, header)
-        if any(a.per_year for a in sc.assumptions.values()):
+        if year_values:
             self.year_header(ws, 5)
         r = 6
-        for spec in self.model.inputs:
+        for spec in specs:
             a = sc.assumptions[spec.key]
             self.text(ws, r, 0, spec.key, st.key)
-            self.text(ws, r, 1, spec.label)
+            self.text(ws, r, 1, spec.label, self.label)
             fmt = st.value(spec.unit, spec.display, is_input=True)
             if isinstance(a.value, tuple):
                 self.text(ws, r, 2, "per year \u2192")
@@ -388,89 +617,142 @@ class _Builder:
                 if bound is not None:
                     ws.write_number(r, c, bound, st.value(spec.unit, spec.display, scaled=False))
             self.text(ws, r, 6, "cited" if a.source.cited else "assumption")
-            self.text(ws, r, 7, a.source.text())
+            source = a.source.text()
+            self.text(ws, r, 7, source, self.label)
             if a.note:
-                self.text(ws, r, 8, a.note)
+                self.text(ws, r, 8, a.note, self.label)
+            self.wrapped(
+                ws, r, [(spec.label, widths[1]), (source, widths[7]), (a.note or "", widths[8])]
+            )
             r += 1
         r += 1
         self.text(ws, r, 0, "Constants", st.bold)
         r += 1
         self.headers(ws, r, ["Key", "Label", "Value", "Unit"])
         r += 1
-        for const in self.model.constants:
+        for const in consts:
             self.text(ws, r, 0, const.key, st.key)
-            self.text(ws, r, 1, const.label)
+            self.text(ws, r, 1, const.label, self.label)
             ws.write_number(r, 2, const.value, st.value(const.unit, const.display))
             self.text(ws, r, 3, const.unit)
+            self.wrapped(ws, r, [(const.label, widths[1])])
             cell = xl_rowcol_to_cell(r, 2, row_abs=True, col_abs=True)
             _safe_define(self.wb, const.key, f"Assumptions!{cell}")
             r += 1
         ws.freeze_panes(6, 2)
+        self.page(ws, landscape=True, repeat_rows=(5, 5))
+        if not year_values:
+            ws.print_area(0, 0, r - 1, len(header) - 1)
 
     def model_sheet(self, ws: Worksheet) -> None:
         st, lay, res = self.st, self.layout, self.res
-        ws.set_column(0, 0, 46)
-        ws.set_column(1, 1, 9)
-        ws.set_column(2, 2, 28)
-        ws.set_column(3, 3, 14)
-        ws.set_column(4, FIRST_COL - 1, 2)
-        ws.set_column(FIRST_COL, lay.last_col, 12)
+        series = [i for i in self.model.items if i.shape == "series"]
+        scalars = [i for i in self.model.items if i.shape == "scalar" and i.role == "calc"]
+        charted = [s.key for chart in self.model.charts for s in chart.series]
+        echo = [k for k in dict.fromkeys(charted) if k in self.model.input_keys]
+
+        # Rows grouped by section, in the order sections first appear (a
+        # formula refers to its rows by address, so any order computes the same).
+        groups: dict[str, list[LineItem]] = {}
+        for item in series:
+            groups.setdefault(item.section, []).append(item)
+        plan: list[tuple[str, list[LineItem | str]]] = [
+            (name or "Workings", list(items)) for name, items in groups.items()
+        ]
+        if echo:
+            plan.append(("Inputs drawn by the charts", list(echo)))
+
+        # Column widths from content (character units).
+        label_w = 34.0
+        year_w = 5.0
+        total_w = 6.0
+        unit_w = 5.0
+        key_w = 8.0
+        totals: dict[str, tuple[Expr, float | str, str]] = {}
+        for item in series:
+            code = self.plain_code(item.unit, item.display)
+            row_values = res.row(item.key)
+            year_w = max(year_w, _row_width(row_values, code))
+            unit_w = max(unit_w, len(item.unit))
+            key_w = max(key_w, len(item.key))
+            total_unit = _total_unit(item.unit)
+            if total_unit is not None:
+                node = Sum(Ref(item.key))
+                value = np_evaluate(node, {item.key: row_values[None, :]}, lay.n_years)
+                cached = _cached(float(value[0, 0]))
+                totals[item.key] = (node, cached, total_unit)
+                total_code = self.plain_code(total_unit, item.display)
+                total_w = max(total_w, formatted_width(cached, total_code))
+        for key in echo:
+            spec = self.model.input(key)
+            code = self.plain_code(spec.unit, spec.display)
+            year_w = max(year_w, _row_width(res.row(key), code))
+        for item in scalars:
+            code = self.plain_code(item.unit, item.display)
+            total_w = max(total_w, formatted_width(_scalar(res, item.key), code))
+            unit_w = max(unit_w, len(item.unit))
+        year_w, total_w, unit_w = year_w + 2, total_w + 2, unit_w + 2
+        ws.set_column(0, 0, label_w)
+        ws.set_column(1, 1, unit_w)
+        # Keys (the defined names formulas use) in a collapsed outline column.
+        ws.set_column(2, 2, key_w + 1, None, {"level": 1, "hidden": True})
+        ws.set_column(3, 3, total_w, None, {"collapsed": True})
+        ws.set_column(4, FIRST_COL - 1, 2, None, {"hidden": True})
+        ws.set_column(FIRST_COL, lay.last_col, year_w)
+        self.widths = {"label": label_w, "unit": unit_w, "total": total_w, "year": year_w}
+
         self.text(ws, 0, 0, "Model", st.title)
+        self.banner(ws, 0, 1, 3)
         self.text(
             ws,
             1,
             0,
-            "One line item a row, one formula along each row; inputs by their "
-            "defined names (Assumptions).",
+            "One line item a row, one formula along each row; inputs by their defined names "
+            "(Assumptions). Totals add yearly amounts (X/yr) over the timeline; "
+            "+/- at the left folds a section, + above column D shows the keys.",
             st.subtitle,
         )
         first, last = xl_col_to_name(FIRST_COL), xl_col_to_name(lay.last_col)
-        for row, label, key in ((YEAR_ROW, "Year", "year"), (PERIOD_ROW, "Period", "period")):
-            self.text(ws, row, 0, label, st.bold)
-            self.text(ws, row, 1, "year" if key == "year" else "#")
-            self.text(ws, row, 2, key, st.key)
+        self.headers(ws, YEAR_ROW, ["Line item", "Unit", "Key", "Total"])
+        self.text(ws, PERIOD_ROW, 0, "Period", st.period)
+        self.text(ws, PERIOD_ROW, 1, "#", st.period)
+        self.text(ws, PERIOD_ROW, 2, "period", st.key)
         for i, year in enumerate(self.years):
             c = FIRST_COL + i
             col = xl_col_to_name(c)
-            ws.write_formula(
+            self.formula(
+                ws,
                 PERIOD_ROW,
                 c,
                 f"=COLUMN()-COLUMN(${xl_col_to_name(FIRST_COL - 1)}{PERIOD_ROW + 1})",
                 st.period,
                 i + 1,
             )
-            ws.write_formula(YEAR_ROW, c, f"=start_year+{col}{PERIOD_ROW + 1}-1", st.year, year)
+            self.formula(ws, YEAR_ROW, c, f"=start_year+{col}{PERIOD_ROW + 1}-1", st.year, year)
         _safe_define(self.wb, YEAR_NAME, f"Model!${first}${YEAR_ROW + 1}:${last}${YEAR_ROW + 1}")
         _safe_define(
             self.wb, PERIOD_NAME, f"Model!${first}${PERIOD_ROW + 1}:${last}${PERIOD_ROW + 1}"
         )
-        series = [i for i in self.model.items if i.shape == "series"]
-        scalars = [i for i in self.model.items if i.shape == "scalar" and i.role == "calc"]
+
+        # Row numbers first: formulas may refer to rows further down.
+        rows = _Rows()
         r = PERIOD_ROW + 2
-        self.headers(ws, r, ["Line item", "Unit", "Key", "Value"])
-        r += 1
-        section = None
-        layout_rows: list[tuple[int, LineItem | str]] = []
-        for item in series:  # rows first: formulas may refer to rows further down
-            if item.section != section:
-                section = item.section
-                if section:
-                    layout_rows.append((r, section))
-                    r += 1
-            lay.model_rows[item.key] = r
-            layout_rows.append((r, item))
-            r += 1
-        # Inputs that charts draw get a row here, so every chart reads Model rows.
+        placed: list[tuple[int, str, list[tuple[int, LineItem | str]]]] = []
         chart_rows: dict[str, int] = {}
-        charted = [s.key for chart in self.model.charts for s in chart.series]
-        echo = [k for k in dict.fromkeys(charted) if k in self.model.input_keys]
-        if echo:
-            layout_rows.append((r, "Inputs drawn by the charts"))
+        for name, entries in plan:
+            head = r
             r += 1
-        for key in echo:
-            chart_rows[key] = r
-            r += 1
-        scalar_start = r + 1
+            members: list[tuple[int, LineItem | str]] = []
+            for entry in entries:
+                if isinstance(entry, str):
+                    chart_rows[entry] = r
+                else:
+                    lay.model_rows[entry.key] = r
+                members.append((r, entry))
+                r += 1
+            placed.append((head, name, members))
+            rows.sections.append((head, r - 1))
+        scalar_start = r + 1 if scalars else r
         for k, item in enumerate(scalars):
             row = scalar_start + 1 + k
             _safe_define(
@@ -478,51 +760,82 @@ class _Builder:
                 item.key,
                 f"Model!{xl_rowcol_to_cell(row, _VALUE_COL, row_abs=True, col_abs=True)}",
             )
-        for row, entry in layout_rows:
-            if isinstance(entry, str):
-                self.text(ws, row, 0, entry, st.bold)
-                continue
-            item = entry
-            self._label(ws, row, item)
-            fmt = st.value(item.unit, item.display)
-            formula = lay.row_formula(item)
-            values = res.row(item.key)
-            for i in range(lay.n_years):
-                c = FIRST_COL + i
-                ws.write_formula(row, c, "=" + formula(c), fmt, _cached(float(values[i])))
-            _safe_define(self.wb, item.key, f"Model!${first}${row + 1}:${last}${row + 1}")
-        for key, row in chart_rows.items():
-            spec = self.model.input(key)
-            self.text(ws, row, 0, spec.label)
-            self.text(ws, row, 1, header_unit(spec.unit, spec.display))
-            self.text(ws, row, 2, f"{key} (input)", st.key)
-            fmt = st.value(spec.unit, spec.display)
-            values = res.row(key)
-            ctx_item = LineItem(key, spec.label, spec.unit, Ref(key), spec.doc)
-            formula = lay.row_formula(ctx_item)
-            for i in range(lay.n_years):
-                c = FIRST_COL + i
-                ws.write_formula(row, c, "=" + formula(c), fmt, _cached(float(values[i])))
+
+        for head, name, members in placed:
+            ws.set_row(head, None, self.section)
+            self.text(ws, head, 0, name, self.section)
+            for row, entry in members:
+                if isinstance(entry, str):
+                    spec = self.model.input(entry)
+                    item = LineItem(entry, spec.label, spec.unit, Ref(entry), spec.doc)
+                    key_text = f"{entry} (input)"
+                    fmt = self.plain(spec.unit, spec.display)
+                else:
+                    item, key_text = entry, entry.key
+                    fmt = self.plain(item.unit, item.display)
+                self.text(ws, row, 0, item.label, self.label)
+                self.text(ws, row, 1, header_unit(item.unit, item.display))
+                self.text(ws, row, 2, key_text, st.key)
+                lines = wrapped_lines(item.label, label_w)
+                ws.set_row(row, lines * LINE_PT if lines > 1 else None, None, {"level": 1})
+                rows.heights[row] = lines * LINE_PT
+                formula = lay.row_formula(item)
+                values = res.row(item.key)
+                for i in range(lay.n_years):
+                    c = FIRST_COL + i
+                    self.formula(ws, row, c, "=" + formula(c), fmt, _cached(float(values[i])))
+                if isinstance(entry, str):
+                    continue
+                total = totals.get(item.key)
+                if total is not None:
+                    total_node, cached, unit = total
+                    text = to_formula(total_node, lay.context(None))
+                    fmt = self.plain(unit, item.display)
+                    self.formula(ws, row, _VALUE_COL, "=" + text, fmt, cached)
+                _safe_define(self.wb, item.key, f"Model!${first}${row + 1}:${last}${row + 1}")
         self.chart_rows = {**lay.model_rows, **chart_rows}
         if scalars:
-            self.text(ws, scalar_start, 0, "Scalar workings", st.bold)
+            ws.set_row(scalar_start, None, self.section)
+            self.text(ws, scalar_start, 0, "Scalar workings", self.section)
+            self.text(ws, scalar_start, _VALUE_COL, "Value", self.section)
             ctx = lay.context(None)
             for k, item in enumerate(scalars):
                 row = scalar_start + 1 + k
-                self._label(ws, row, item)
-                ws.write_formula(
+                self.text(ws, row, 0, item.label, self.label)
+                self.text(ws, row, 1, header_unit(item.unit, item.display))
+                self.text(ws, row, 2, item.key, st.key)
+                lines = wrapped_lines(item.label, label_w)
+                ws.set_row(row, lines * LINE_PT if lines > 1 else None, None, {"level": 1})
+                rows.heights[row] = lines * LINE_PT
+                self.formula(
+                    ws,
                     row,
                     _VALUE_COL,
                     "=" + to_formula(item.expr, ctx),
-                    st.value(item.unit, item.display),
+                    self.plain(item.unit, item.display),
                     _scalar(res, item.key),
                 )
+            rows.sections.append((scalar_start, scalar_start + len(scalars)))
+            r = scalar_start + len(scalars) + 1
+        ws.outline_settings(True, False, True, False)  # section headers above their rows
         ws.freeze_panes(PERIOD_ROW + 1, FIRST_COL)
 
-    def _label(self, ws: Worksheet, row: int, item: LineItem) -> None:
-        self.text(ws, row, 0, item.label)
-        self.text(ws, row, 1, header_unit(item.unit, item.display))
-        self.text(ws, row, 2, item.key, self.st.key)
+        # Print: landscape, a fixed scale at which the row labels and a block
+        # of years fit a page, labels and the year header repeated on every page.
+        left = col_px(label_w) + col_px(unit_w) + col_px(total_w)
+        year = col_px(year_w)
+        page_w, page_h = LANDSCAPE_PT[0] * PAGE_FILL, LANDSCAPE_PT[1] * PAGE_FILL
+        fit = max(1, int((page_w / MIN_PRINT_SCALE - left) // year))
+        across = math.ceil(lay.n_years / fit)
+        per_page = math.ceil(lay.n_years / across)
+        scale = min(100, int(100 * page_w / (left + per_page * year)))
+        self.page(ws, landscape=True, fit_width=False, repeat_rows=(YEAR_ROW, PERIOD_ROW))
+        ws.set_print_scale(scale)
+        ws.repeat_columns(0, FIRST_COL - 1)
+        ws.print_area(0, 0, r - 1, lay.last_col)
+        ws.set_v_pagebreaks([FIRST_COL + per_page * i for i in range(1, across)])
+        usable = page_h * 100 / scale
+        ws.set_h_pagebreaks(_row_breaks(rows, PERIOD_ROW + 1, r - 1, usable, 2 * LINE_PT))
 
     def scalar_sheet(
         self,
@@ -534,32 +847,51 @@ class _Builder:
         is_checks: bool = False,
     ) -> None:
         st, ctx = self.st, self.layout.context(None)
-        ws.set_column(0, 0, 58)
-        ws.set_column(1, 1, 9)
-        ws.set_column(2, 2, 34)
-        ws.set_column(3, 3, 16)
+        label_w, note_w = 48.0, 40.0
+        value_w = 10.0
+        for item in items:
+            code = self.plain_code(item.unit, item.display)
+            value_w = max(value_w, formatted_width(_scalar(self.res, item.key), code) + 2)
+        key_w = max([len(i.key) for i in items] + [8]) + 1
+        unit_w = max([len(i.unit) for i in items] + [5]) + 2
+        has_irr = any(isinstance(n, Irr) for i in items for n in _walk(i.expr))
+        has_solved = any(i.solved for i in items)
+        ws.set_column(0, 0, label_w)
+        ws.set_column(1, 1, unit_w)
+        ws.set_column(2, 2, key_w, None, {"level": 1, "hidden": True})
+        ws.set_column(3, 3, value_w, None, {"collapsed": True})
+        widths = [label_w, unit_w, 0.0, value_w]
+        if has_solved or has_irr:
+            ws.set_column(4, 4, note_w)
+            widths.append(note_w)
+        if has_irr:
+            ws.set_column(5, 5, 10)
+            ws.set_column(6, 6, note_w)
+            widths += [10, note_w]
         self.text(ws, 0, 0, title, st.title)
+        self.banner(ws, 0, 1, 3)
         self.text(ws, 1, 0, note, st.subtitle)
         self.headers(ws, 3, ["Metric" if not is_checks else "Check", "Unit", "Key", "Value"])
         r = 4
         for item in items:
-            self._label(ws, r, item)
+            self.text(ws, r, 0, item.label, self.label)
+            self.text(ws, r, 1, header_unit(item.unit, item.display))
+            self.text(ws, r, 2, item.key, st.key)
+            wrapped = [(item.label, label_w)]
             if item.solved:
                 # No formula of the inputs: the engine's value, marked, and proven
                 # (or shown stale after an edit) by its live plug-back check.
                 value = _scalar(self.res, item.key)
                 fmt = st.value(item.unit, item.display, is_engine=True)
                 if isinstance(value, str):
-                    ws.write_formula(r, _VALUE_COL, "=NA()", fmt, value)
+                    self.formula(ws, r, _VALUE_COL, "=NA()", fmt, value)
                 else:
                     ws.write_number(r, _VALUE_COL, value, fmt)
-                self.text(
-                    ws,
-                    r,
-                    _VALUE_COL + 1,
-                    "solved by econ: if its plug-back check fails after an edit, re-run econ build",
-                    st.subtitle,
+                text = (
+                    "solved by econ: if its plug-back check fails after an edit, re-run econ build"
                 )
+                self.text(ws, r, _VALUE_COL + 1, text, self.label)
+                wrapped.append((text, note_w))
             else:
                 cell_ctx = ctx
                 if any(isinstance(n, Irr) for n in _walk(item.expr)):
@@ -568,22 +900,20 @@ class _Builder:
                     value = _scalar(self.res, item.key)
                     guess = 0.0 if isinstance(value, str) else value
                     ws.write_number(r, _VALUE_COL + 2, guess, st.value("1", "factor"))
-                    self.text(
-                        ws,
-                        r,
-                        _VALUE_COL + 3,
-                        "starting guess of IRR: the engine's value when built",
-                        st.subtitle,
-                    )
+                    text = "starting guess of IRR: the engine's value when built"
+                    self.text(ws, r, _VALUE_COL + 3, text, self.label)
+                    wrapped.append((text, note_w))
                     addr = xl_rowcol_to_cell(r, _VALUE_COL + 2, row_abs=True, col_abs=True)
                     cell_ctx = dataclasses.replace(ctx, irr_guess=addr)
-                ws.write_formula(
+                self.formula(
+                    ws,
                     r,
                     _VALUE_COL,
                     "=" + to_formula(item.expr, cell_ctx),
-                    st.value(item.unit, item.display),
+                    self.plain(item.unit, item.display),
                     _scalar(self.res, item.key),
                 )
+            self.wrapped(ws, r, wrapped)
             _safe_define(
                 self.wb,
                 item.key,
@@ -598,12 +928,15 @@ class _Builder:
             ws.conditional_format(
                 *rng, {"type": "cell", "criteria": "!=", "value": 1, "format": st.check_bad}
             )
+        ws.freeze_panes(4, 0)
+        wide = sum(col_px(w) for w in widths) > PORTRAIT_PT[0] * 1.15
+        self.page(ws, landscape=wide, repeat_rows=(3, 3))
 
     def charts(self, ws: Worksheet) -> None:
         lay, rows = self.layout, self.chart_rows
-        self.text(
-            ws, 0, 0, "Charts (from the Model sheet; they follow the formulas)", self.st.title
-        )
+        self.text(ws, 0, 0, "Charts", self.st.title)
+        self.banner(ws, 0, 2, 3)
+        self.text(ws, 1, 0, "Drawn from Model rows: they follow the formulas.", self.st.subtitle)
         cats = ["Model", YEAR_ROW, FIRST_COL, YEAR_ROW, lay.last_col]
 
         def ref(key: str) -> list[object]:
@@ -612,7 +945,6 @@ class _Builder:
         def name(key: str) -> list[object]:
             return ["Model", rows[key], 0]
 
-        anchor = 2
         specs: list[tuple[str, str, list[tuple[str, str]], str]] = [
             (
                 chart.title,
@@ -622,6 +954,8 @@ class _Builder:
             )
             for chart in self.model.charts
         ]
+        ws.set_column(0, CHART_COLS - 1, CHART_COL_W)
+        page = 0
         for title, _kind, series, num_fmt in specs:
             present = [(k, t) for k, t in series if k in rows]
             if not present:
@@ -643,9 +977,14 @@ class _Builder:
             base.set_x_axis({"name": "Year"})
             base.set_y_axis({"num_format": num_fmt})
             base.set_legend({"position": "bottom"})
-            base.set_size({"width": 760, "height": 340})
-            ws.insert_chart(anchor, 0, base)
-            anchor += 18
+            # One chart a page: anchored two rows into its page, sized to fit it.
+            base.set_size({"width": CHART_PX[0], "height": CHART_PX[1]})
+            ws.insert_chart(page * CHART_PAGE_ROWS + 2, 0, base, {"object_position": 3})
+            page += 1
+        self.page(ws, landscape=True, fit_width=False)
+        ws.set_h_pagebreaks([CHART_PAGE_ROWS * i for i in range(1, page)])
+        last_row = max(page, 1) * CHART_PAGE_ROWS - 1
+        ws.print_area(0, 0, last_row, CHART_COLS - 1)
 
     def meta(self, ws: Worksheet) -> None:
         sc = self.sc
