@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from econ.engine import Results, evaluate
+from econ.errors import InputError
 from econ.scenario import Scenario, load_scenario
 
 __all__ = ["build", "build_from_workbook", "build_scenario", "export_workbook", "load_input"]
@@ -152,6 +153,16 @@ def export_workbook(path: Path, output: Path) -> list[str]:
     from econ.excel.reader import read_workbook
     from econ.scenario import to_toml
 
+    if output.exists() and output.resolve() == path.resolve():
+        raise InputError(
+            output,
+            None,
+            "refused: the output is the workbook being exported; give a .toml path (-o x.toml)",
+        )
+    if output.suffix.lower() in (".xlsx", ".xlsm"):
+        raise InputError(
+            output, None, "expected a .toml scenario file as the output, not a workbook"
+        )
     edited = read_workbook(path)
     text = to_toml(edited.scenario)
     output.parent.mkdir(parents=True, exist_ok=True)

@@ -134,3 +134,17 @@ def test_titles_cannot_drive_the_terminal_or_become_csv_formulas(
     with (tmp_path / "out" / "summary.csv").open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     assert rows[0]["title"].startswith("'=HYPERLINK(")  # OWASP: neutralized
+
+
+def test_export_never_writes_onto_its_own_workbook(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import shutil
+
+    book = tmp_path / "w.xlsx"
+    shutil.copy(ROOT / "workbooks" / "magnets_plant.xlsx", book)
+    before = book.read_bytes()
+    assert main(["export", str(book), "-o", str(book)]) == 2
+    assert "refused" in capsys.readouterr().err
+    assert main(["export", str(book), "-o", str(tmp_path / "other.xlsx")]) == 2
+    assert book.read_bytes() == before and not (tmp_path / "other.xlsx").exists()
