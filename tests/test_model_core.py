@@ -694,3 +694,19 @@ def test_a_model_without_checks_renders(tmp_path: Path) -> None:
 
     assert "Checks" not in format_metrics(sc, r)
     assert "FAILED" not in render_summary(sc, r)
+
+
+@pytest.mark.libreoffice
+def test_editing_the_exchange_rate_in_the_workbook_reconverts_rubles(tmp_path: Path) -> None:
+    """Polar Lithium's capex is 120 bn RUB; its USD value is a Model line item,
+    so a new rate typed on the Assumptions sheet moves capex and NPV when
+    LibreOffice recalculates, to the engine's values for the edited scenario."""
+    sc = _seed("polar_lithium")
+    src = write_workbook(sc, econ.evaluate(sc), tmp_path / "polar.xlsx")
+    edit_workbook(src, tmp_path / "fx100.xlsx", {"fx_rub_per_usd": 100.0})
+    (out,) = recalculate_many([tmp_path / "fx100.xlsx"], tmp_path / "lo")
+    got = sheet_values(out)
+    expected = econ.evaluate(sc.with_values(fx_rub_per_usd=100.0)).scalars()
+    assert got["capex_usd"] == pytest.approx(120e9 / 100.0)
+    assert got["npv_usd"] == pytest.approx(expected["npv_usd"], rel=1e-9)
+    assert got["npv_usd"] != pytest.approx(econ.evaluate(sc).scalars()["npv_usd"], rel=1e-3)
