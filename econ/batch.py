@@ -412,20 +412,31 @@ def _failed_row(task: Task, exc: BaseException) -> dict[str, Any]:
     return {**_base_row(task), "error": f"{type(exc).__name__}: {exc}", "seconds": 0.0}
 
 
-def _run_dask(
-    tasks: Sequence[Task], out_dir: Path, address: str, progress: _Progress
-) -> Iterator[tuple[int, dict[str, Any]]]:
+def connect_dask(address: str) -> Any:
+    """A client of the Dask scheduler at ``address`` (batches, sweeps and
+    Monte Carlo runs all connect here).
+
+    Raises:
+        InputError: Dask is not installed, or the scheduler does not answer.
+    """
     try:
         from dask.distributed import Client
-        from dask.distributed import as_completed as dask_completed
     except ImportError:
         raise InputError(
             None, "--scheduler", "Dask is not installed: pip install econ[dask]"
         ) from None
     try:
-        client = Client(address, timeout=30)  # type: ignore[no-untyped-call]
+        return Client(address, timeout=30)  # type: ignore[no-untyped-call]
     except (OSError, TimeoutError, ValueError) as exc:
         raise InputError(None, "--scheduler", f"cannot connect to {address!r}: {exc}") from None
+
+
+def _run_dask(
+    tasks: Sequence[Task], out_dir: Path, address: str, progress: _Progress
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    client = connect_dask(address)  # first: a clear message when Dask is missing
+    from dask.distributed import as_completed as dask_completed
+
     try:
         futures = client.map(build_task, list(tasks), out_dir=str(out_dir), pure=False)
         index = {f.key: i for i, f in enumerate(futures)}
@@ -439,7 +450,7 @@ def _run_dask(
             future.release()
             yield i, row
     finally:
-        client.close()  # type: ignore[no-untyped-call]
+        client.close()
 
 
 def _columns(rows: Sequence[IndexRow]) -> list[Column]:

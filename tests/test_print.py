@@ -42,7 +42,7 @@ from econ.excel.layout import (
     col_px,
     fit_text,
 )
-from econ.excel.recalc import _profile, find_soffice
+from econ.excel.recalc import find_soffice, recalculate_many
 from econ.excel.writer import FIRST_COL, PERIOD_ROW, SHEET_NAMES, YEAR_ROW
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -74,27 +74,13 @@ def printed(
 ) -> dict[str, list[str]]:
     """Every seed workbook exported to PDF by LibreOffice: the text of each
     page (``pdftotext -layout``); the pages rendered to PNG beside the PDFs."""
-    soffice = _need(
-        find_soffice(), "LibreOffice is missing: apt-get install libreoffice-calc-nogui"
-    )
+    _need(find_soffice(), "LibreOffice is missing: apt-get install libreoffice-calc-nogui")
     pdftotext = _need(
         shutil.which("pdftotext"), "pdftotext is missing: apt-get install poppler-utils"
     )
     pdftoppm = _need(shutil.which("pdftoppm"), "pdftoppm is missing: apt-get install poppler-utils")
     out = tmp_path_factory.mktemp("pdf")
-    cmd = [
-        soffice,
-        f"-env:UserInstallation={_profile().as_uri()}",
-        "--headless",
-        "--norestore",
-        "--nolockcheck",
-        "--convert-to",
-        "pdf",
-        "--outdir",
-        str(out),
-        *map(str, built.values()),
-    ]
-    subprocess.run(cmd, capture_output=True, check=True, timeout=300)
+    recalculate_many(list(built.values()), out, timeout=300, to="pdf")
     pages = {}
     for name in built:
         pdf = out / f"{name}.pdf"

@@ -358,19 +358,13 @@ def _run_dask(
     chunk: int,
     address: str,
 ) -> Iterator[tuple[int, dict[str, Array]]]:
+    from econ.batch import connect_dask
+
+    client = connect_dask(address)  # first: a clear message when Dask is missing
+    from dask.distributed import as_completed as dask_completed
+
     try:
-        from dask.distributed import Client
-        from dask.distributed import as_completed as dask_completed
-    except ImportError:
-        raise InputError(
-            None, "--scheduler", "Dask is not installed: pip install econ[dask]"
-        ) from None
-    try:
-        client = Client(address, timeout=30)  # type: ignore[no-untyped-call]
-    except (OSError, TimeoutError, ValueError) as exc:
-        raise InputError(None, "--scheduler", f"cannot connect to {address!r}: {exc}") from None
-    try:
-        [remote] = client.scatter([scenario], broadcast=True)  # type: ignore[no-untyped-call]
+        [remote] = client.scatter([scenario], broadcast=True)
         offsets, parts = zip(*_chunks(inputs, draws, chunk), strict=True)
         futures = client.map(
             evaluate_chunk, [remote] * len(parts), list(parts), metrics=list(metrics), pure=False
@@ -385,7 +379,7 @@ def _run_dask(
             future.release()
             yield lo, out
     finally:
-        client.close()  # type: ignore[no-untyped-call]
+        client.close()
 
 
 # ---------------------------------------------------------------------------

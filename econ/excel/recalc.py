@@ -71,7 +71,7 @@ def _profile() -> Path:
 
 
 def recalculate_many(
-    paths: Sequence[str | Path], outdir: str | Path, *, timeout: float = 180.0
+    paths: Sequence[str | Path], outdir: str | Path, *, timeout: float = 180.0, to: str = "xlsx"
 ) -> list[Path]:
     """Recalculate several workbooks in one LibreOffice run.
 
@@ -79,6 +79,7 @@ def recalculate_many(
         paths: ``.xlsx`` files; their names must differ (outputs share ``outdir``).
         outdir: folder for the recalculated copies (same file names).
         timeout: seconds before LibreOffice is stopped.
+        to: the output format (``xlsx``; ``pdf`` prints each workbook).
 
     Returns:
         The recalculated files, in the order of ``paths``.
@@ -97,7 +98,7 @@ def recalculate_many(
         raise RecalcError("workbooks recalculated together need distinct file names")
     out = Path(outdir).resolve()
     out.mkdir(parents=True, exist_ok=True)
-    targets = [out / p.name for p in srcs]
+    targets = [out / f"{p.stem}.{to}" for p in srcs]
     if any(t == s for t, s in zip(targets, srcs, strict=True)):
         raise RecalcError("outdir must differ from the folder of the input workbooks")
     for t in targets:
@@ -109,7 +110,7 @@ def recalculate_many(
         "--norestore",
         "--nolockcheck",
         "--convert-to",
-        "xlsx",
+        to,
         "--outdir",
         str(out),
         *map(str, srcs),

@@ -394,9 +394,10 @@ def as_node(e: Expr) -> Node:
 CHECK_TOLERANCE = "check_tolerance"
 
 
-def refs(e: Expr) -> Iterator[str]:
+def refs(e: Expr, *, lagged: bool = True) -> Iterator[str]:
     """Names an expression reads (with repeats), ``year`` for FirstYearWhere and
-    ``check_tolerance`` for a Check.
+    ``check_tolerance`` for a Check; with ``lagged=False`` without the rows
+    read one year back by :class:`Prev` (they do not order evaluation within a year).
 
     >>> sorted(set(refs(Ref("a") * Ref("b") + Ref("a"))))
     ['a', 'b']
@@ -405,30 +406,15 @@ def refs(e: Expr) -> Iterator[str]:
     if isinstance(node, Ref):
         yield node.name
         return
-    if isinstance(node, FirstYearWhere):
-        yield "year"
-    if isinstance(node, Check):
-        yield CHECK_TOLERANCE
-    for child in node.children():
-        yield from refs(child)
-
-
-def same_year_refs(e: Expr) -> Iterator[str]:
-    """Like :func:`refs`, without the rows read one year back by :class:`Prev`
-    (those do not order evaluation within a year)."""
-    node = as_node(e)
-    if isinstance(node, Prev):
-        yield from same_year_refs(node.initial)
-        return
-    if isinstance(node, Ref):
-        yield node.name
+    if isinstance(node, Prev) and not lagged:
+        yield from refs(node.initial, lagged=False)
         return
     if isinstance(node, FirstYearWhere):
         yield "year"
     if isinstance(node, Check):
         yield CHECK_TOLERANCE
     for child in node.children():
-        yield from same_year_refs(child)
+        yield from refs(child, lagged=lagged)
 
 
 def map_refs(e: Expr, fn: Callable[[Ref], Expr]) -> Expr:

@@ -46,7 +46,6 @@ from econ.model.expr import (
     SumProduct,
     as_node,
     refs,
-    same_year_refs,
 )
 from econ.model.units import ONE, YEAR, Unit, UnitMismatch, infer, parse
 
@@ -616,7 +615,7 @@ def _row_refs(e: Expr) -> set[str]:
 
 def _item_refs(item: LineItem, items: list[LineItem]) -> set[str]:
     if not item.solved:
-        return set(same_year_refs(item.expr))
+        return set(refs(item.expr, lagged=False))
     # An engine-solved value depends on what its plug-back block reads; the
     # block is the items that read the solved value, directly or not.
     block: set[str] = set()
