@@ -112,7 +112,14 @@ def convert(value: float, unit: str, to: str, *, rub_per_usd: float | None = Non
                 quantity = candidate
                 break
     if quantity.dimensionality != target.dimensionality:
-        hint = "" if rub_per_usd is not None else " (no exchange rate to convert currency)"
+        money = "currency" in str(quantity.dimensionality) and "currency" in str(
+            target.dimensionality
+        )
+        hint = (
+            " (only a money input may be given in another currency)"
+            if "currency" in str(quantity.dimensionality) and not money
+            else ""
+        )
         raise UnitError(
             f"unit {unit!r} cannot be converted to {to!r}: it measures "
             f"{quantity.dimensionality}, expected {target.dimensionality}{hint}"
