@@ -37,9 +37,11 @@ def format_metrics(scenario: Scenario, results: Results) -> str:
     width = max(len(label) for label, _ in rows)
     lines += [f"  {label:<{width}}  {text}" for label, text in rows]
     cited = sum(a.source.cited for a in scenario.assumptions.values())
+    defaults = sum(a.default for a in scenario.assumptions.values())
     lines.append(
         f"  {'Assumptions':<{width}}  {cited} cited, "
-        f"{len(scenario.assumptions) - cited} illustrative"
+        f"{len(scenario.assumptions) - cited - defaults} illustrative, "
+        f"{defaults} documented defaults"
     )
     lines += [f"  warning: {w}" for w in scenario.warnings]
     return "\n".join(lines)
@@ -143,6 +145,47 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
             progress=not args.quiet,
         )
     )
+
+
+def _cmd_instruments(args: argparse.Namespace) -> int:
+    from econ.analysis.instruments import compare_instruments
+    from econ.build import load_input
+    from econ.display import format_value
+
+    scenario = load_input(Path(args.scenario))
+    if scenario.model.name != "project":
+        raise InputError(
+            scenario.path, "model", f"instruments compare projects (got {scenario.model.name!r})"
+        )
+    rows = compare_instruments(scenario)
+    print(
+        f"{printable(scenario.title)}: each instrument alone at its breakeven size "
+        "(NPV to equity at the discount rate = 0), cheapest for the state first"
+    )
+    header = ("instrument", "breakeven size", "fiscal cost (PV)", "per t produced", "of budget")
+    table = [header]
+    for r in rows:
+        if r.solved:
+            size = format_value(r.size, r.size_unit, "percent" if r.size_unit == "1" else "auto")
+            if not r.within_terms:
+                size += " (beyond its terms)"
+            cells = (
+                format_value(r.fiscal_cost_usd, "USD"),
+                format_value(r.fiscal_cost_usd_per_t, "USD/t"),
+                format_value(r.budget_share, "1", "percent"),
+            )
+        else:
+            size, cells = "no size breaks it even", ("", "", "")
+        table.append((r.label, size, *cells))
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    for row in table:
+        print("  " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+    print(
+        "  Fiscal cost: present value at the state's discount rate of the outlays (grants, "
+        "subsidies, CfD payments, duty forgone, soft lending net of its repayments and interest) "
+        "less the extra profit tax collected. A tariff costs buyers, not the budget."
+    )
+    return EXIT_OK
 
 
 def _cmd_sensitivity(args: argparse.Namespace) -> int:
@@ -385,6 +428,17 @@ def _parser() -> argparse.ArgumentParser:
     sens.add_argument("--steps", type=int, default=0, help="points from low to high (spider)")
     sens.add_argument("--pair", nargs=2, metavar="KEY", help="two inputs for a two-way table")
     sens.set_defaults(func=_cmd_sensitivity)
+
+    ins = sub.add_parser(
+        "instruments",
+        help="every state instrument's breakeven size and fiscal cost, cheapest first",
+        description="For a project scenario: the smallest size of each instrument (per-kg "
+        "subsidy, capex grant, soft loan, interest subsidy, duty relief, tariff, price floor, "
+        "R&D grant) that brings the NPV to equity at the discount rate to 0 on its own, and "
+        "its fiscal cost to the state at that size.",
+    )
+    ins.add_argument("scenario", help="project scenario file (.toml) or econ workbook")
+    ins.set_defaults(func=_cmd_instruments)
 
     run = sub.add_parser(
         "run",

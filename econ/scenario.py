@@ -313,6 +313,8 @@ def parse_scenario(data: Mapping[str, Any], path: str | Path | None = None) -> S
     for spec in model.inputs:
         if spec.key in raw:
             parsed[spec.key] = _parse_assumption(spec, raw[spec.key], file, horizon)
+        elif spec.default_from:
+            continue  # filled below, once the input it copies is known
         elif spec.default is not None:
             parsed[spec.key] = Assumption(
                 spec.key,
@@ -327,6 +329,17 @@ def parse_scenario(data: Mapping[str, Any], path: str | Path | None = None) -> S
                 f"assumptions.{spec.key}",
                 f"missing: the {model.name!r} model needs it ({spec.label}, in {spec.unit})",
             )
+    for spec in model.inputs:
+        if spec.default_from and spec.key not in parsed:
+            origin = parsed[spec.default_from]
+            parsed[spec.key] = Assumption(
+                spec.key,
+                origin.value,
+                spec.unit,
+                Source(reason=f"documented default: {spec.default_reason}"),
+                default=True,
+            )
+    parsed = {spec.key: parsed[spec.key] for spec in model.inputs}
     in_rubles = tuple(sorted(a.given_as for a in parsed.values() if a.given_as))
     model = denominated(model, in_rubles)
     end = start + horizon - 1

@@ -17,45 +17,24 @@ def _project() -> econ.Scenario:
     return econ.load_scenario(SEEDS / "solikamsk_separation.toml")
 
 
-def _loop_cash_flow(sc: econ.Scenario) -> tuple[list[float], list[float]]:
-    """Net cash flow and volume year by year, written as a plain loop from the
-    definitions in the model's docs (an independent implementation)."""
+def _loop_cash_flow(sc: econ.Scenario) -> list[float]:
+    """Net cash flow year by year from the independent plain-loop model of
+    tests/test_conventions.py (written from the documented rules)."""
+    from tests.test_conventions import reference_cash_flow
+
     v = {k: a.value for k, a in sc.assumptions.items()}
     if "capex_rub" in v:  # given in rubles: converted at the scenario's rate
         v["capex_usd"] = v["capex_rub"] / v["fx_rub_per_usd"]
-    b = math.log2(1 - v["learning_rate"])
-    experience = v["experience_base_t"]
-    flows, volumes = [], []
-    for year in sc.years:
-        util = max(0.0, min(1.0, (year - v["first_production_year"] + 1) / v["ramp_up_yr"]))
-        volume_t = v["capacity_t_per_yr"] * util
-        cost = v["domestic_cost_usd_per_kg"] * (experience / v["experience_base_t"]) ** b
-        experience += volume_t
-        kg = volume_t * 1000
-        building = (
-            v["construction_start_year"]
-            <= year
-            < v["construction_start_year"] + v["construction_yr"]
-        )
-        capex = v["capex_usd"] / v["construction_yr"] if building else 0.0
-        opex = cost * kg + (v["fixed_opex_usd_per_yr"] if year >= v["first_production_year"] else 0)
-        dep_on = (
-            v["first_production_year"] <= year < v["first_production_year"] + v["depreciation_yr"]
-        )
-        dep = v["capex_usd"] / v["depreciation_yr"] if dep_on else 0.0
-        revenue = v["benchmark_cost_usd_per_kg"] * kg
-        subsidy = v["production_subsidy_usd_per_kg"] * kg
-        tax = v["tax_rate"] * (revenue + subsidy - opex - dep)
-        flows.append(revenue + subsidy - opex - capex - tax)
-        volumes.append(kg)
-    return flows, volumes
+    return list(reference_cash_flow(v, sc.start_year, sc.horizon_yr)["net_cash_flow"])
 
 
-@pytest.mark.parametrize("name", ["solikamsk_separation", "polar_lithium", "acron_murmansk"])
+@pytest.mark.parametrize(
+    "name", ["solikamsk_separation", "polar_lithium", "acron_murmansk", "magnets_plant"]
+)
 def test_project_cash_flow_matches_a_plain_loop(name: str) -> None:
     sc = econ.load_scenario(SEEDS / f"{name}.toml")
     r = econ.evaluate(sc)
-    flows, _ = _loop_cash_flow(sc)
+    flows = _loop_cash_flow(sc)
     np.testing.assert_allclose(r.row("net_cash_flow_usd_per_yr"), flows, rtol=1e-12, atol=1e-6)
     rate = sc.value("discount_rate")
     # end-of-year discounting: numpy-financial's npv with a zero at t=0
@@ -79,8 +58,15 @@ def test_breakeven_subsidy_plugged_back_gives_zero_npv() -> None:
         with_subsidy = econ.evaluate(sc.with_values(production_subsidy_usd_per_kg=max(s_star, 0)))
         if s_star >= 0:
             assert abs(with_subsidy.metric("npv_usd")[0]) < 1e-6 * capex
+        # The levelized cost is a constant sale price: no basket, no escalation.
         at_price = econ.evaluate(
-            sc, {"benchmark_cost_usd_per_kg": lcop, "production_subsidy_usd_per_kg": 0.0}
+            sc,
+            {
+                "benchmark_cost_usd_per_kg": lcop,
+                "production_subsidy_usd_per_kg": 0.0,
+                "price_escalation_rate": 0.0,
+                **{f"product_{k}_share": 0.0 for k in (1, 2, 3)},
+            },
         )
         assert abs(at_price.metric("npv_usd")[0]) < 1e-6 * capex
 
@@ -137,7 +123,8 @@ def test_tables_carry_units_in_column_names() -> None:
     table, metrics = r.table(), r.metrics()
     assert "Net cash flow [USD/yr]" in table.columns
     assert "Cumulative net cash flow [USD]" in table.columns
-    assert "Competitiveness gap [USD/kg]" in metrics.columns
+    assert "Variable-cost competitiveness gap [USD/kg]" in metrics.columns
+    assert "Full-cost gap (levelized cost - price) [USD/kg]" in metrics.columns
     assert list(table.index) == list(_project().years)
 
 

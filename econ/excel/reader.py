@@ -203,6 +203,8 @@ def _iter_inputs(
     for spec in original.model.inputs:
         ref = meta.get(f"input.{spec.key}")
         if not isinstance(ref, str):
+            if spec.default is not None or spec.default_from:
+                continue  # built before the input existed: its documented default holds
             raise InputError(path, META_SHEET, f"no cell recorded for assumption '{spec.key}'")
         sheet, row, col = _cells(ref)
         if sheet not in wb.sheetnames:
@@ -281,6 +283,14 @@ def read_workbook(path: str | Path) -> EditedWorkbook:
     data = tomllib.loads(meta["scenario_toml"])
     for key, value, low, high in _iter_inputs(path, wb, meta, original):
         a = original.assumptions[key]
+        if a.file_key not in data["assumptions"]:  # a documented default, not in the file
+            kept = _unchanged(value, a.value)
+            same = tuple(kept) == a.value if isinstance(kept, list) else kept == a.value
+            if same and low is None and high is None:
+                continue
+            data["assumptions"][a.file_key] = {
+                "source": {"assumption": f"edited in the workbook (was the default {a.value!r})"}
+            }
         entry = data["assumptions"][a.file_key]
         entry["value"] = _unchanged(value, a.value)
         entry["unit"] = original.model.input(key).unit
@@ -290,7 +300,7 @@ def read_workbook(path: str | Path) -> EditedWorkbook:
                 entry.pop(name, None)
             else:
                 entry[name] = bound
-    cells = {k: meta[f"input.{k}"] for k in original.model.input_keys}
+    cells = {k: meta[f"input.{k}"] for k in original.model.input_keys if f"input.{k}" in meta}
     cells |= {a.file_key: cells[k] for k, a in original.assumptions.items() if a.given_as}
     try:
         edited = parse_scenario(data, path)

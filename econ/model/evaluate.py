@@ -233,11 +233,22 @@ def evaluation_steps(model: Model, items: Sequence[LineItem] | None = None) -> l
     return order
 
 
-def _recurrent(group: list[LineItem]) -> bool:
-    if len(group) > 1:
-        return True
-    item = group[0]
-    return any(isinstance(n, Prev) and n.series.name == item.key for n in _walk(item.expr))
+_GROUPS: dict[tuple[int, ...], tuple[bool, frozenset[str]]] = {}
+
+
+def _group_info(group: list[LineItem]) -> tuple[bool, frozenset[str]]:
+    """Whether a group is a balance evaluated year by year, and the names its
+    items read (cached: the groups of a model are built once)."""
+    key = tuple(id(it) for it in group)
+    info = _GROUPS.get(key)
+    if info is None:
+        item = group[0]
+        recurrent = len(group) > 1 or any(
+            isinstance(n, Prev) and n.series.name == item.key for n in _walk(item.expr)
+        )
+        names = frozenset(n for it in group for n in refs(it.expr))
+        info = _GROUPS[key] = (recurrent, names)
+    return info
 
 
 def _walk(e: Expr) -> Iterator[Expr]:
@@ -257,7 +268,8 @@ def _run(
     """Evaluate ``steps`` into ``env``."""
     size = max(a.shape[0] for a in env.values())
     for group in steps:
-        if not _recurrent(group):
+        recurrent, names = _group_info(group)
+        if not recurrent:
             item = group[0]
             if item.solved:
                 env[item.key] = solve_item(item, env)
@@ -270,7 +282,11 @@ def _run(
         # A balance: year by year, each item reading last year's values.
         out = {it.key: np.empty((size, n_years)) for it in group}
         for t in range(n_years):
-            col = {k: (v[:, t : t + 1] if v.shape[1] == n_years else v) for k, v in env.items()}
+            col = {
+                k: (v[:, t : t + 1] if v.shape[1] == n_years else v)
+                for k in names
+                if (v := env.get(k)) is not None
+            }
 
             def lag(name: str, initial: Array, t: int = t, out: dict[str, Array] = out) -> Array:
                 if t == 0:
@@ -307,8 +323,13 @@ def _evaluate(
 
     def solve_item(item: LineItem, env: dict[str, Array]) -> Array:
         solve = solves[item.key]
-        block = [i for i in model.items if i.key.startswith(f"{solve.prefix}_")]
-        block_steps = evaluation_steps(model, block)
+        block_steps = model.cached(
+            ("solve-steps", solve.key),
+            lambda: evaluation_steps(
+                model, [i for i in model.items if i.key.startswith(f"{solve.prefix}_")]
+            ),
+        )
+        assert isinstance(block_steps, list)
         target = f"{solve.prefix}_{solve.target}"
 
         def target_at(x: Array) -> Array:

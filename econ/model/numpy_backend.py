@@ -85,8 +85,22 @@ def _with_nan(out: Array, *operands: Array) -> Array:
 _NA_SOURCES = (SafeDiv, Irr, FirstYearWhere)
 
 
+_NA_CACHE: dict[tuple[Expr, frozenset[str]], bool] = {}
+
+
 def may_be_na(expr: Expr, na_names: Collection[str]) -> bool:
-    """Whether ``expr`` can be n/a, given the names that can be."""
+    """Whether ``expr`` can be n/a, given the names that can be (memoized
+    for a model's frozen set of names)."""
+    if isinstance(na_names, frozenset):
+        key = (expr, na_names)  # Expr hashes by identity
+        hit = _NA_CACHE.get(key)
+        if hit is None:
+            hit = _NA_CACHE[key] = _may_be_na(expr, na_names)
+        return hit
+    return _may_be_na(expr, na_names)
+
+
+def _may_be_na(expr: Expr, na_names: Collection[str]) -> bool:
     node = as_node(expr)
     if isinstance(node, Ref):
         return node.name in na_names
@@ -143,10 +157,9 @@ def evaluate(
                 return env[n]
             case Binary(op=op, left=left, right=right):
                 a, b = ev(left), ev(right)
-                with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-                    if op in _ARITHMETIC:
-                        return np.asarray(_ARITHMETIC[op](a, b), dtype=np.float64)
-                    out = np.asarray(_COMPARE[op](a, b), dtype=np.float64)
+                if op in _ARITHMETIC:
+                    return np.asarray(_ARITHMETIC[op](a, b), dtype=np.float64)
+                out = np.asarray(_COMPARE[op](a, b), dtype=np.float64)
                 return _with_nan(out, a, b) if na(node) else out
             case Func(name="IF", args=(cond, Const(value=1.0), Const(value=0.0))) if (
                 isinstance(cond, Binary) and cond.op in _COMPARE
@@ -157,8 +170,7 @@ def evaluate(
             case SafeDiv(numerator=num_, denominator=den_):
                 num, den = ev(num_), ev(den_)
                 zero = den == 0
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    out = num / np.where(zero, 1.0, den)
+                out = num / np.where(zero, 1.0, den)
                 return np.where(zero, np.nan, out) if zero.any() else out
             case CumSum(series=s):
                 return np.asarray(np.cumsum(row(s), axis=1), dtype=np.float64)
@@ -203,7 +215,8 @@ def evaluate(
             case _:  # pragma: no cover - mypy proves this unreachable
                 assert_never(node)
 
-    return ev(expr)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        return ev(expr)
 
 
 def _sumproduct(a: Array, b: Array, n_years: int) -> Array:
@@ -215,20 +228,20 @@ def _sumproduct(a: Array, b: Array, n_years: int) -> Array:
 
 
 def _func(name: str, args: list[Array], na: bool = True) -> Array:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if name == "MAX":
-            return functools.reduce(np.maximum, args)
-        if name == "MIN":
-            return functools.reduce(np.minimum, args)
-        if name == "IF":
-            cond, yes, no = args
-            out = np.where(cond != 0, yes, no).astype(np.float64)
-            return _with_nan(out, cond) if na else out
-        if name == "AND":
-            out = functools.reduce(np.logical_and, (a != 0 for a in args)).astype(np.float64)
-            return _with_nan(out, *args) if na else out
-        if name == "LOG":
-            return np.asarray(np.log(args[0]) / np.log(args[1]), dtype=np.float64)
-        if name == "ABS":
-            return np.abs(args[0])
+    """Apply a spreadsheet function (under the caller's ``np.errstate``)."""
+    if name == "MAX":
+        return functools.reduce(np.maximum, args)
+    if name == "MIN":
+        return functools.reduce(np.minimum, args)
+    if name == "IF":
+        cond, yes, no = args
+        out = np.where(cond != 0, yes, no).astype(np.float64)
+        return _with_nan(out, cond) if na else out
+    if name == "AND":
+        out = functools.reduce(np.logical_and, (a != 0 for a in args)).astype(np.float64)
+        return _with_nan(out, *args) if na else out
+    if name == "LOG":
+        return np.asarray(np.log(args[0]) / np.log(args[1]), dtype=np.float64)
+    if name == "ABS":
+        return np.abs(args[0])
     raise ValueError(f"unknown function {name!r}")  # pragma: no cover - Func validates

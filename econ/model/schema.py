@@ -61,6 +61,7 @@ __all__ = [
     "Model",
     "Rule",
     "Solve",
+    "Variant",
 ]
 
 Shape = Literal["scalar", "series"]
@@ -99,6 +100,8 @@ class InputSpec:
             the model) or ``year`` (a calendar year within the timeline).
         default: the value used when a scenario omits it (``None``: required).
         default_reason: why the default is defensible (shown as its source).
+        default_from: the key of another input whose value is the default
+            (e.g. an exchange-rate path that stays at today's rate).
         display: how the value reads.
     """
 
@@ -115,6 +118,7 @@ class InputSpec:
     default: float | None = None
     default_reason: str = ""
     display: Display = "auto"
+    default_from: str = ""
 
     @property
     def year(self) -> bool:
@@ -326,6 +330,28 @@ Narrative = Callable[[Mapping[str, float], int], list[str]]
 
 
 @dataclass(frozen=True)
+class Variant:
+    """The same items with some inputs held at given values: "the tax the
+    project would pay with no support". Derived from the graph like a solve's
+    plug-back block (by substitution), so it can never drift from the model.
+
+    Attributes:
+        prefix: prefix of the copied items' keys (``nosupport_tax_usd_per_yr``).
+        label: what the variant is, for section headings.
+        note: appended to the copied labels ("without support").
+        fixed: the inputs held and their values.
+        targets: the items wanted; every item between them and the held
+            inputs is copied too.
+    """
+
+    prefix: str
+    label: str
+    note: str
+    fixed: tuple[tuple[str, float], ...]
+    targets: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Model:
     """A named graph of inputs, constants and line items.
 
@@ -340,6 +366,7 @@ class Model:
     items: tuple[LineItem, ...]
     solves: tuple[Solve, ...] = ()
     rules: tuple[Rule, ...] = ()
+    variants: tuple[Variant, ...] = ()
     charts: tuple[Chart, ...] = ()
     default_metric: str = ""
     narrative: Narrative | None = field(default=None, compare=False)
@@ -361,11 +388,13 @@ class Model:
     _cache: dict[object, object] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        from econ.model.solve import derive_solve
+        from econ.model.solve import derive_solve, derive_variant
 
         object.__setattr__(self, "_given", tuple(i for i in self.items if not i.derived))
         object.__setattr__(self, "_cache", {})
         given: list[LineItem] = list(self._given)
+        for variant in self.variants:
+            given += derive_variant(variant, given)
         for solve in self.solves:
             given += derive_solve(solve, self.inputs, self.constants, given)
         checks = [i for i in given if i.role == "check"]

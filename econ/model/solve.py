@@ -50,9 +50,9 @@ from econ.model.expr import (
 from econ.model.units import parse
 
 if TYPE_CHECKING:
-    from econ.model.schema import Constant, InputSpec, LineItem, Solve
+    from econ.model.schema import Constant, InputSpec, LineItem, Solve, Variant
 
-__all__ = ["derive_solve", "solve_root"]
+__all__ = ["derive_solve", "derive_variant", "solve_root"]
 
 Array = NDArray[np.float64]
 
@@ -95,57 +95,25 @@ def derive_solve(
             raise ValueError(f"solve {solve.key!r}: {name!r} is not an input or a line item")
     if solve.target not in given or given[solve.target].shape != "scalar":
         raise ValueError(f"solve {solve.key!r}: target {solve.target!r} is not a scalar line item")
-    from econ.model.schema import _item_refs
-
-    items_list = list(given.values())
-    deps = {k: _item_refs(i, items_list) for k, i in given.items()}
-    # Ancestry also follows rows read one year back (a balance carried forward).
-    reach = {k: deps[k] | set(refs(i.expr)) if not i.solved else deps[k] for k, i in given.items()}
-    upstream = _ancestors(solve.target, reach) | {solve.target}
-    moved = {solve.variable, *(k for k, _ in solve.fixed)}
-    from econ.model.schema import _stable_topological_order
-
-    order = _stable_topological_order(
-        solve.key, list(given), {k: frozenset(v & set(given)) for k, v in deps.items()}
+    block = _block(
+        solve.key, (solve.target,), {solve.variable, *(k for k, _ in solve.fixed)}, given
     )
-    block = [
-        k
-        for k in order
-        if k in upstream and k not in moved and (moved & _ancestors(k, reach) or moved & reach[k])
-    ]
     if solve.target not in block:
         raise ValueError(f"solve {solve.key!r}: {solve.target!r} does not depend on the variable")
     fixed: dict[str, Expr] = {k: Const(float(v)) for k, v in solve.fixed}
 
     def copy(variable: Expr, prefix: str, note: str) -> list[LineItem]:
-        """The block with the variable replaced (constants folded; every
-        item stays a row or cell of its own, so timeline operators keep
-        reading named rows)."""
-        mapping: dict[str, Expr] = {solve.variable: variable, **fixed}
-        mapping |= {k: Ref(f"{prefix}_{k}") for k in block}  # incl. rows read a year back
-        out: list[LineItem] = []
-        for k in block:
-            expr = simplify(substitute(given[k].expr, mapping))
-            out.append(
-                LineItem(
-                    f"{prefix}_{k}",
-                    f"{given[k].label} {note}",
-                    given[k].unit,
-                    expr,
-                    f"'{k}' {note}: the same definition with '{solve.variable}' replaced"
-                    + (
-                        f" and {', '.join(f'{n} = {v:g}' for n, v in solve.fixed)}"
-                        if solve.fixed
-                        else ""
-                    )
-                    + ".",
-                    given[k].shape,
-                    "calc",
-                    display=given[k].display,
-                    section=f"Solved: {solve.label} ({note})",
-                )
-            )
-        return out
+        """The block with the variable replaced."""
+        return _copy(
+            block,
+            given,
+            {solve.variable: variable, **fixed},
+            prefix,
+            note,
+            f"Solved: {solve.label} ({note})",
+            f"'{solve.variable}' replaced"
+            + (f" and {', '.join(f'{n} = {v:g}' for n, v in solve.fixed)}" if solve.fixed else ""),
+        )
 
     plug_back = copy(Ref(solve.key), solve.prefix, f"at the {solve.label.lower()}")
     known: dict[str, int | None] = {}
@@ -249,6 +217,86 @@ def derive_solve(
             "check",
             display="flag",
         )
+    )
+    return [dataclasses.replace(i, derived=True) for i in out]
+
+
+def _block(
+    owner: str, targets: Sequence[str], moved: set[str], given: dict[str, LineItem]
+) -> list[str]:
+    """Keys of the items on a path from the ``moved`` names to the
+    ``targets``, in evaluation order (rows read a year back included)."""
+    from econ.model.schema import _item_refs, _stable_topological_order
+
+    items_list = list(given.values())
+    deps = {k: _item_refs(i, items_list) for k, i in given.items()}
+    # Ancestry also follows rows read one year back (a balance carried forward).
+    reach = {k: deps[k] | set(refs(i.expr)) if not i.solved else deps[k] for k, i in given.items()}
+    upstream = set(targets)
+    for t in targets:
+        upstream |= _ancestors(t, reach)
+    order = _stable_topological_order(
+        owner, list(given), {k: frozenset(v & set(given)) for k, v in deps.items()}
+    )
+    return [
+        k
+        for k in order
+        if k in upstream and k not in moved and (moved & _ancestors(k, reach) or moved & reach[k])
+    ]
+
+
+def _copy(
+    block: Sequence[str],
+    given: dict[str, LineItem],
+    replaced: dict[str, Expr],
+    prefix: str,
+    note: str,
+    section: str,
+    how: str,
+) -> list[LineItem]:
+    """The block's items copied under ``prefix``, names in ``replaced``
+    substituted (constants folded; every item stays a row or cell of its own,
+    so timeline operators keep reading named rows)."""
+    from econ.model.schema import LineItem
+
+    mapping = dict(replaced) | {k: Ref(f"{prefix}_{k}") for k in block}
+    out: list[LineItem] = []
+    for k in block:
+        out.append(
+            LineItem(
+                f"{prefix}_{k}",
+                f"{given[k].label} {note}",
+                given[k].unit,
+                simplify(substitute(given[k].expr, mapping)),
+                f"'{k}' {note}: the same definition with {how}.",
+                given[k].shape,
+                "calc",
+                display=given[k].display,
+                section=section,
+            )
+        )
+    return out
+
+
+def derive_variant(variant: Variant, items: Iterable[LineItem]) -> list[LineItem]:
+    """The items of ``variant``: its targets and every item between them and
+    the inputs it holds fixed, copied with those inputs replaced by values."""
+    given = {i.key: i for i in items}
+    for name, _ in variant.fixed:
+        if name in given and given[name].role != "calc":
+            raise ValueError(f"variant {variant.prefix!r}: {name!r} is not an input")
+    missing = [t for t in variant.targets if t not in given]
+    if missing:
+        raise ValueError(f"variant {variant.prefix!r}: unknown targets {missing}")
+    block = _block(variant.prefix, variant.targets, {k for k, _ in variant.fixed}, given)
+    out = _copy(
+        block,
+        given,
+        {k: Const(float(v)) for k, v in variant.fixed},
+        variant.prefix,
+        variant.note,
+        f"Variant: {variant.label}",
+        ", ".join(f"{n} = {v:g}" for n, v in variant.fixed),
     )
     return [dataclasses.replace(i, derived=True) for i in out]
 
