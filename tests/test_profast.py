@@ -317,8 +317,9 @@ def _loss_carry_forward(s: Setup) -> None:
 def _inflation(s: Setup) -> None:
     """econ's nominal option: inputs in start-of-timeline money; a year's amounts are
     the real ones times (1 + i)^period (period 1 = the start year, the end-of-year
-    convention of the discount factor, so NPV is unchanged by inflation but for tax); depreciation on the nominal
-    (historic) capex; discount rate real, so the nominal rate is (1 + r)(1 + i) - 1;
+    convention of the discount factor, so NPV is unchanged by inflation but for tax);
+    depreciation on the nominal (historic) capex; discount rate real, so the nominal
+    rate is (1 + r)(1 + i) - 1;
     levelized cost in start-year money (a price constant in real terms)."""
     i = s.values[INFLATION]
     if not i:
