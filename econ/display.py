@@ -37,6 +37,7 @@ __all__ = [
     "NumberStyle",
     "axis_format",
     "csv_safe",
+    "entry_unit",
     "format_item",
     "format_value",
     "header_unit",
@@ -275,6 +276,26 @@ def header_unit(unit: str, display: str = "auto") -> str:
     ('M USD', '%', 't/yr')
     """
     return NumberStyle.for_unit(unit, display).header_unit
+
+
+def entry_unit(unit: str, display: str = "auto") -> tuple[str, float]:
+    """The unit an analyst types an input in (the one the workbook's Unit
+    column states) and the factor from the typed number to ``unit``.
+
+    A money amount is typed scaled, as :func:`header_unit` shows it (60 for
+    60 bn RUB); a percentage is typed as a percentage, which a spreadsheet
+    stores as the fraction (10% holds 0.1, so the factor is 1); anything else
+    in its own unit.
+
+    >>> entry_unit("RUB"), entry_unit("USD/yr"), entry_unit("1", "percent"), entry_unit("t/yr")
+    (('bn RUB', 1000000000.0), ('M USD/yr', 1000000.0), ('%', 1.0), ('t/yr', 1.0))
+    """
+    style = NumberStyle.for_unit(unit, display)
+    if style.scale:
+        return style.header_unit, float(1000**style.scale)
+    if display == "percent":
+        return "%", 1.0
+    return unit, 1.0
 
 
 _CONTROL = {c: "?" for c in [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F]}

@@ -23,6 +23,10 @@ A scenario file names a model, a timeline and one entry per model input::
     unit = "1"
     source = { assumption = "why this value is defensible" }
 
+A value edited in a workbook comes back with ``source = { edited = "was 20.00
+USD/kg; cited: <publication, date>" }``: what it was and where that came
+from, never the old citation as the source of the new value.
+
 ``value`` is a number or a list with one number per timeline year (where the
 model allows a series). ``unit`` may be any unit of the right dimension
 (``"kt/yr"``, ``"%"``); values are stored in the model's canonical unit. A
@@ -62,7 +66,15 @@ from econ.model.schema import InputSpec, LineItem, Model
 from econ.model.validate import input_problems
 from econ.units import UnitError, convert
 
-__all__ = ["Assumption", "Scenario", "Source", "load_scenario", "parse_scenario", "to_toml"]
+__all__ = [
+    "Assumption",
+    "Scenario",
+    "Source",
+    "bounds_warnings",
+    "load_scenario",
+    "parse_scenario",
+    "to_toml",
+]
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,79}$")
 _TOP_KEYS = {"name", "title", "description", "model", "timeline", "assumptions", "correlations"}
@@ -79,7 +91,9 @@ class Source:
 
     A citation has a ``publication`` and a ``date`` (and ideally the
     ``figure`` quoted and the article ``file``); an assumption has the
-    one-line ``reason`` it is defensible.
+    one-line ``reason`` it is defensible; a value ``edited`` in a workbook
+    has, as its reason, what it was and where that came from ("was 20
+    USD/kg; cited: ..."), never the old citation as its own.
     """
 
     publication: str | None = None
@@ -88,20 +102,31 @@ class Source:
     file: str | None = None
     url: str | None = None
     reason: str | None = None
+    edited: bool = False
 
     @property
     def cited(self) -> bool:
-        """True for a citation, False for an illustrative assumption."""
+        """True for a citation, False for an illustrative assumption or an edit."""
         return self.reason is None
 
+    @property
+    def basis(self) -> str:
+        """``cited``, ``assumption`` or ``edited``."""
+        return "edited" if self.edited else "cited" if self.cited else "assumption"
+
     def text(self) -> str:
-        """One line for a table cell."""
+        """One line for a table cell: publication, date and the quoted
+        figure (the article file is a footnote, see :attr:`file`)."""
+        if self.edited:
+            return f"Edited in the workbook ({self.reason})"
         if not self.cited:
             return f"Assumption: {self.reason}"
         parts = [self.publication, self.date, self.figure and f"“{self.figure}”"]
         return ", ".join(p for p in parts if p)
 
     def to_toml_table(self) -> dict[str, str]:
+        if self.edited:
+            return {"edited": self.reason or ""}
         if not self.cited:
             return {"assumption": self.reason or ""}
         return {
@@ -149,7 +174,9 @@ class Assumption:
         if self.low is None or self.high is None or self.per_year or not self.low < self.high:
             return None
         assert isinstance(self.value, float)
-        params = (("low", self.low), ("mode", self.value), ("high", self.high))
+        # A value outside its stated range (a warning) widens the triangle to it.
+        low, high = min(self.low, self.value), max(self.high, self.value)
+        params = (("low", low), ("mode", self.value), ("high", high))
         return Distribution("triangular", params, default=True)
 
     @property
@@ -346,8 +373,8 @@ def parse_scenario(data: Mapping[str, Any], path: str | Path | None = None) -> S
     risk_warnings: list[str] = []
     for a in parsed.values():
         dist = a.risk_distribution
-        if dist is None:
-            continue
+        if dist is None or (isinstance(a.value, float) and not model.input(a.key).admits(a.value)):
+            continue  # a value outside its domain is an error of its own, below
         spec = model.input(a.key)
         where = f"assumptions.{a.file_key}.{'distribution' if a.distribution else 'low'}"
         problem = support_problem(dist, spec, start, end)
@@ -518,6 +545,14 @@ def _parse_source(raw: Any, file: Path | None, where: str) -> Source:
             if raw is None
             else f"expected a table, found {_type_name(raw)}",
         )
+    if "edited" in raw:
+        _unknown(raw, {"edited"}, file, f"{where}.")
+        reason = raw["edited"]
+        if not isinstance(reason, str) or not reason.strip():
+            raise InputError(
+                file, f"{where}.edited", "expected what the value was before it was edited"
+            )
+        return Source(reason=reason.strip(), edited=True)
     if "assumption" in raw:
         _unknown(raw, {"assumption"}, file, f"{where}.")
         reason = raw["assumption"]
@@ -661,16 +696,30 @@ def _validate(
             if a is not None and a.per_year and p.year is not None:
                 where += f".value[{p.year}]"
             raise InputError(file, where, p.message)
-    for a in scenario.assumptions.values() if own_bounds else ():
-        for x in a.value if isinstance(a.value, tuple) else (a.value,):
-            if (a.low is not None and x < a.low) or (a.high is not None and x > a.high):
-                raise InputError(
-                    file,
-                    f"assumptions.{a.file_key}",
-                    f"'{a.key}' value {x:g} lies outside its own bounds "
-                    f"[{_g(a.low)}, {_g(a.high)}]",
-                )
-    return tuple(p.message for p in problems if p.severity == "warning")
+    warnings = [p.message for p in problems if p.severity == "warning"]
+    if own_bounds:
+        warnings += bounds_warnings(scenario)
+    return tuple(warnings)
+
+
+def bounds_warnings(scenario: Scenario) -> list[str]:
+    """A warning for each assumption whose value lies outside its own stated
+    range (``low``/``high``): allowed (the analyst may know better), but the
+    range no longer brackets the value the sensitivities and risk start from."""
+    out = []
+    for a in scenario.assumptions.values():
+        values = a.value if isinstance(a.value, tuple) else (a.value,)
+        outside = [
+            x
+            for x in values
+            if (a.low is not None and x < a.low) or (a.high is not None and x > a.high)
+        ]
+        if outside:
+            out.append(
+                f"'{a.file_key}' value {outside[0]:g} lies outside its stated range "
+                f"[{_g(a.low)}, {_g(a.high)}] {a.unit}"
+            )
+    return out
 
 
 def _g(x: float | None) -> str:

@@ -288,8 +288,37 @@ def engine_disagreements(path: Path, recalculated: Values) -> tuple[list[str], i
             a = recalculated.get((sheet, cell))
             if not agree(e, a, abs_=abs_tol(item.key)):
                 errors.append(f"{item.key} {sheet}!{cell}: engine {e!r}, recalculated {show(a)}")
-    # every formula of Results and Checks is a line item that was compared (the
-    # rows above the table hold the master check as a word: not a line item)
+    # the input-range warnings of the Checks sheet: each input's status word
+    # against its stated low/high and its domain, from the scenario read back
+    scenario = read_workbook(path).scenario
+    checks = openpyxl.load_workbook(path)["Checks"]
+    for row in checks.iter_rows(min_row=5, max_col=3):
+        key = str(row[2].value or "")
+        if not key.startswith("bounds."):
+            continue
+        a = scenario.assumptions[key.removeprefix("bounds.")]
+        spec = scenario.model.input(a.key)
+        values = np.atleast_1d(np.asarray(a.value, dtype=np.float64))
+        status = "ok"
+        if not spec.ok(values, scenario.start_year, scenario.years[-1]).all():
+            status = "outside domain"
+        elif (a.low is not None and (values < a.low).any()) or (
+            a.high is not None and (values > a.high).any()
+        ):
+            status = "outside range"
+        cell = ("Checks", f"D{row[0].row}")
+        if recalculated.get(cell) != status:
+            errors.append(
+                f"{key} Checks!D{row[0].row}: expected {status!r}, recalculated "
+                f"{show(recalculated.get(cell))}"
+            )
+        # the row's other formulas echo the Assumptions cells (value, low, high)
+        compared |= {
+            (s, c) for s, c in _formula_keys(path) if s == "Checks" and c[1:] == cell[1][1:]
+        }
+    # every formula of Results and Checks is a line item or an input-range
+    # warning that was compared (the rows above the table hold the master
+    # check as a word: not a line item)
     skipped = {
         k
         for k in _formula_keys(path)

@@ -78,10 +78,6 @@ CASES = {
         _edit(BASE, "value = 20\n", 'value = "twenty"\n'),
         r"assumptions\.domestic_cost_usd_per_kg\.value: expected a number, found text 'twenty'",
     ),
-    "value_outside_own_bounds": (
-        _edit(BASE, "value = 20\n", "value = 30\n"),
-        r"'domestic_cost_usd_per_kg' value 30 lies outside its own bounds \[15, 25\]",
-    ),
     "unknown_model": (_edit(BASE, 'model = "national"', 'model = "magic"'), r"model: expected one"),
 }
 
@@ -152,3 +148,21 @@ def test_rub_becomes_usd_only_through_the_scenarios_exchange_rate(tmp_path: Path
     assert '[assumptions.capex_usd]\nvalue = 120000000000\nunit = "RUB"' in exported
     with pytest.raises(econ.InputError, match="given in rubles in this scenario: use 'capex_rub'"):
         econ.evaluate(sc, {"capex_usd": 1e9})
+
+
+def test_value_outside_its_own_bounds_is_a_warning(tmp_path: Path) -> None:
+    """Issue 12: a value outside its stated low/high is allowed and warned
+    about (its domain is still an error, see the cases above); the default
+    triangular distribution widens to the value."""
+    import econ
+
+    path = tmp_path / "wide.toml"
+    path.write_text(_edit(BASE, "value = 20\n", "value = 30\n"), encoding="utf-8")
+    sc = econ.load_scenario(path)
+    assert sc.value("domestic_cost_usd_per_kg") == 30
+    assert (
+        "'domestic_cost_usd_per_kg' value 30 lies outside its stated range [15, 25] USD/kg"
+        in sc.warnings
+    )
+    dist = sc.assumptions["domestic_cost_usd_per_kg"].risk_distribution
+    assert dist is not None and dict(dist.params) == {"low": 15, "mode": 30, "high": 30}

@@ -11,6 +11,7 @@ import dataclasses
 import math
 import os
 import random
+import re
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -238,19 +239,30 @@ def random_edits(base: Scenario, rng: random.Random) -> dict[str, Any]:
     return edits
 
 
+def typed_factor(unit: object) -> float:
+    """What one typed unit is in the model's unit, read from the Unit cell's
+    text: ``bn RUB`` is 1e9 RUB, ``M USD/yr`` 1e6 USD/yr; a percentage is
+    stored by the spreadsheet as its fraction (factor 1)."""
+    word, _, rest = str(unit).partition(" ")
+    return {"k": 1e3, "M": 1e6, "bn": 1e9}.get(word, 1.0) if rest else 1.0
+
+
 def edit_workbook(src: Path, dst: Path, edits: dict[str, Any]) -> None:
-    """Set inputs with openpyxl (load, set, save), addressed by the _econ sheet."""
+    """Set inputs with openpyxl (load, set, save), addressed by the _econ
+    sheet; values in the model's unit, typed in the unit the row states."""
     where = meta(src)
     wb = openpyxl.load_workbook(src)
     for key, value in edits.items():
         ref = str(where[f"input.{key}"])
         sheet, cells = ref.split("!")
         ws = wb[sheet]
+        first = cells.replace("$", "").split(":")[0]
+        factor = typed_factor(ws[f"D{ws[first].row}"].value)
         if isinstance(value, tuple):
             for cell, v in zip(ws[cells.replace("$", "")][0], value, strict=True):
-                cell.value = float(v)
+                cell.value = float(v) / factor
         else:
-            ws[cells.replace("$", "")].value = float(value)
+            ws[cells.replace("$", "")].value = float(value) / factor
     wb.save(dst)
 
 
@@ -586,3 +598,62 @@ def test_edited_inputs_recalculate_to_the_engine(recalculated: Recalculated) -> 
     base = sheet_values(recalculated.after[NATIONAL_SEED])
     moved = sheet_values(recalculated.after[f"{NATIONAL_SEED}__domestic_cost_usd_per_kg"])
     assert not np.isclose(base["ref_gap_usd_per_kg"], moved["ref_gap_usd_per_kg"])
+
+
+def test_charts_read_without_the_model(built: dict[str, Path]) -> None:
+    """Issue 12 item 6: axis titles with units, the budget line on a right
+    axis (subsidy ~21 M against a 744 M budget: the model declares the
+    magnitudes apart), year labels at the bottom (not over negative bars),
+    legend names from the model's chart labels; a chart with nothing to show
+    (no subsidy at Polar Lithium) is replaced by a sentence."""
+    path = built[PROJECT_SEED]
+    with zipfile.ZipFile(path) as z:
+        xml = {n: z.read(n).decode() for n in z.namelist() if n.startswith("xl/charts/chart")}
+    texts = {n: re.findall(r"<a:t>([^<]*)</a:t>", x) for n, x in xml.items()}
+    names = {n: re.findall(r"<c:tx><c:v>([^<]*)</c:v>", x) for n, x in xml.items()}
+    subsidy = next(n for n, t in texts.items() if "Annual subsidy vs budget remaining" in t)
+    assert names[subsidy] == ["Annual subsidy", "Budget remaining (right axis)"]
+    assert {"Year", "M USD", "M USD (right)"} <= set(texts[subsidy])
+    assert xml[subsidy].count("<c:valAx>") == 2  # a secondary value axis
+    cash = next(n for n, t in texts.items() if "Project net cash flow" in t)
+    assert names[cash] == ["Net cash flow", "Cumulative"]
+    assert '<c:tickLblPos val="low"/>' in xml[cash]
+    for n in xml:
+        assert "input" not in " ".join(names[n]).lower(), names[n]
+    # the empty subsidy chart of a project that needs no subsidy
+    sc = econ.load_scenario(Path(__file__).resolve().parents[1] / "seeds" / "polar_lithium.toml")
+    res = econ.evaluate(sc)
+    assert not res.row("subsidy_usd_per_yr").any()
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        wb = openpyxl.load_workbook(write_workbook(sc, res, Path(tmp) / "p.xlsx"))
+        assert len(wb["Charts"]._charts) == len(sc.model.charts) - 1
+        assert "annual subsidy is zero in every year (none needed)" in wb["Charts"]["A2"].value
+
+
+def test_cover_headline_is_live(built: dict[str, Path]) -> None:
+    """Issue 12 item 5: the model's tiles on the cover, each a formula over
+    the metric's defined name, caching the engine's value (or the metric's
+    own n/a text), in the display policy's format with the unit."""
+    path = built[PROJECT_SEED]
+    sc = econ.load_scenario(Path(__file__).resolve().parents[1] / "seeds" / f"{PROJECT_SEED}.toml")
+    values = econ.evaluate(sc).scalars()
+    ws = openpyxl.load_workbook(path)["Cover"]
+    cached = openpyxl.load_workbook(path, data_only=True)["Cover"]
+    found = {}
+    for row in ws.iter_rows(max_col=2):
+        f = row[1].value
+        if isinstance(f, str) and f.startswith("=IF(ISNA("):
+            key = f[len("=IF(ISNA(") :].split(")")[0]
+            found[key] = (cached[row[1].coordinate].value, row[1].number_format)
+    assert list(found) == list(sc.model.tile_keys)
+    for key, (value, _code) in found.items():
+        item = sc.model.item(key)
+        if np.isnan(values[key]):
+            assert value == item.na_text
+        else:
+            assert value == pytest.approx(values[key], rel=1e-12)
+    assert found["npv_usd"][1] == '#,##0.0,," M USD";(#,##0.0,,)" M USD"'
+    words = [c.value for row in ws.iter_rows(max_col=2) for c in row]
+    assert "Input ranges" in words and "Headline" in words

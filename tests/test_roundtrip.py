@@ -22,6 +22,7 @@ from econ.build import build_scenario
 from econ.cli import main
 from econ.excel.reader import read_workbook
 from tests.conftest import SEEDS
+from tests.test_excel import typed_factor
 
 
 def _built(tmp_path: Path, seed: str = "national_ree_gap") -> Path:
@@ -37,10 +38,36 @@ def _cell_of(path: Path, key: str) -> str:
 
 
 def _edit(path: Path, **values: object) -> None:
+    """Type values (in the model's unit) into their cells, in the unit each
+    row states (300e6 USD is typed 300 in a row in M USD)."""
     wb = openpyxl.load_workbook(path)
+    ws = wb["Assumptions"]
     for key, value in values.items():
-        wb["Assumptions"][_cell_of(path, key)] = value
+        cell = ws[_cell_of(path, key)]
+        factor = typed_factor(ws[f"D{cell.row}"].value)
+        cell.value = value / factor if isinstance(value, float | int) else value
     wb.save(path)
+
+
+def _same_as_edited(read: econ.Scenario, original: econ.Scenario, **values: object) -> None:
+    """``read`` holds ``values`` (and the original values elsewhere); every
+    edited value lost its citation for "edited in the workbook (was ...)",
+    every other assumption kept its source."""
+    expected = original.with_values(**values)  # type: ignore[arg-type]
+    assert {k: a.value for k, a in read.assumptions.items()} == {
+        k: a.value for k, a in expected.assumptions.items()
+    }
+    for key, a in read.assumptions.items():
+        before = original.assumptions[key]
+        if a.value == before.value:
+            assert a.source == before.source, key
+        else:
+            assert a.source.edited and not a.source.cited, key
+            assert a.source.text().startswith("Edited in the workbook (was "), key
+            if before.source.cited:  # the publication, never its figure as the new source
+                cited = f"cited: {before.source.publication}, {before.source.date})"
+                assert a.source.text().endswith(cited), key
+                assert before.source.figure not in a.source.text(), key
 
 
 def _files(folder: Path) -> dict[str, bytes]:
@@ -76,7 +103,12 @@ def test_edit_rebuild_in_place_keeps_a_backup_and_reports_changes(
     assert backup.read_bytes() == edited_bytes
     rebuilt = openpyxl.load_workbook(path, data_only=True)
     assert rebuilt["Assumptions"][_cell_of(path, "benchmark_cost_usd_per_kg")].value == 12.5
-    assert read_workbook(path).scenario == sc
+    _same_as_edited(
+        read_workbook(path).scenario,
+        econ.load_scenario(SEEDS / "national_ree_gap.toml"),
+        benchmark_cost_usd_per_kg=12.5,
+        consumption_t_per_yr=2000.0,
+    )
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temp left
 
 
@@ -129,10 +161,11 @@ def test_random_edits_within_bounds_round_trip(
     _edit(path, **edits)
     # the value as the spreadsheet stored it (openpyxl keeps 16 significant digits)
     ws = openpyxl.load_workbook(path)["Assumptions"]
-    stored = {key: float(ws[_cell_of(path, key)].value) for key in edits}
+    factor = {key: typed_factor(ws[f"D{ws[_cell_of(path, key)].row}"].value) for key in edits}
+    stored = {key: float(ws[_cell_of(path, key)].value) * factor[key] for key in edits}
     assert stored == pytest.approx(edits, rel=1e-15)
     edited = read_workbook(path).scenario
-    assert edited == sc.with_values(**stored)
+    _same_as_edited(edited, sc, **stored)
     toml = folder / "x.toml"
     assert main(["export", str(path), "-o", str(toml)]) == 0
     build_scenario(econ.load_scenario(toml), folder / "from_toml")
@@ -147,7 +180,6 @@ def _bad_value_cases() -> dict[str, tuple[object, str]]:
         "error": ("#REF!", r"found an error value #REF!"),
         "date": (dt.datetime(2025, 1, 1), r"found a date"),
         "empty": (None, r"found an empty cell"),
-        "out_of_bounds": (30.0, r"lies outside its own bounds \[15, 25\]"),
     }
 
 
@@ -161,6 +193,22 @@ def test_bad_values_name_file_cell_and_assumption(
     _assert_refused(
         path, tmp_path, capsys, f"Assumptions!{_cell_of(path, 'domestic_cost_usd_per_kg')}", pattern
     )
+
+
+def test_value_outside_its_stated_range_is_a_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 12: bounds are warnings; the data validation lets the analyst
+    type past them, and the rebuild says so rather than refusing."""
+    path = _built(tmp_path)
+    _edit(path, domestic_cost_usd_per_kg=30.0)
+    assert main(["build", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "warning: 'domestic_cost_usd_per_kg' value 30 lies outside its stated range " in out
+    checks = openpyxl.load_workbook(path, data_only=True)["Checks"]
+    words = {r[2]: r[3] for r in checks.iter_rows(values_only=True) if r[2]}
+    assert words["bounds.domestic_cost_usd_per_kg"] == "outside range"
+    assert words["bounds.benchmark_cost_usd_per_kg"] == "ok"
 
 
 def _assert_refused(
@@ -339,6 +387,89 @@ def test_edit_saved_by_libreoffice_rebuilds_and_recalculates_to_the_engine(
     expected = econ.load_scenario(SEEDS / "solikamsk_separation.toml").with_values(
         benchmark_cost_usd_per_kg=13.0, capex_usd=200e6
     )
-    assert read_workbook(saved).scenario == expected
+    _same_as_edited(
+        read_workbook(saved).scenario,
+        econ.load_scenario(SEEDS / "solikamsk_separation.toml"),
+        benchmark_cost_usd_per_kg=13.0,
+        capex_usd=200e6,
+    )
     again = recalculate(saved, tmp_path / "again")
     assert compare_to_engine(again, econ.evaluate(expected)) == []
+
+
+def test_inputs_are_typed_in_the_unit_shown(tmp_path: Path) -> None:
+    """Issue 12 item 3: the budget cell holds 60 beside "bn RUB" (the
+    article's "60 billion rubles"), its bounds and validation prompt are in
+    bn RUB, and the conversion to rubles is a live formula row whose factor
+    sits in a visible cell; typing 70 means 70 bn RUB."""
+    path = _built(tmp_path)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Assumptions"]
+    cell = ws[_cell_of(path, "budget_rub")]
+    row = cell.row
+    assert (cell.value, ws[f"D{row}"].value) == (60, "bn RUB")
+    assert (ws[f"E{row}"].value, ws[f"F{row}"].value) == (30, 120)
+    prompt = next(v for v in ws.data_validations.dataValidation if cell.coordinate in v.sqref)
+    assert "between 30 and 120 bn RUB" in (prompt.prompt or "")
+    assert (float(prompt.formula1), float(prompt.formula2)) == (30, 120)
+    # the named input is the conversion row: typed value x factor
+    dest = next(iter(wb.defined_names["budget_rub"].destinations))
+    conv = ws[dest[1].replace("$", "")]
+    factor_cell = conv.value.split("*")[1].replace("$", "")
+    assert conv.value == f"=C{row}*${factor_cell[0]}${factor_cell[1:]}"
+    assert ws[factor_cell].value == 1e9 and conv.row > row
+    assert ws[f"D{conv.row}"].value == "RUB" and ws[f"A{conv.row}"].value == "budget_rub"
+    # percentages are typed as percentages (the spreadsheet stores 10% as 0.1)
+    rate = ws[_cell_of(path, "discount_rate")]
+    assert (rate.value, ws[f"D{rate.row}"].value, rate.number_format) == (
+        0.1,
+        "%",
+        "0.0%;(0.0%)",
+    )
+    wb.close()
+    _edit(path, budget_rub=70e9)
+    assert openpyxl.load_workbook(path)["Assumptions"][cell.coordinate].value == 70
+    edited = read_workbook(path).scenario
+    assert edited.value("budget_rub") == 70e9
+    expected = econ.evaluate(
+        econ.load_scenario(SEEDS / "national_ree_gap.toml").with_values(budget_rub=70e9)
+    )
+    assert econ.evaluate(edited).scalars()["budget_total_usd"] == pytest.approx(70e9 / 80.65)
+    assert econ.evaluate(edited).scalars() == pytest.approx(expected.scalars(), nan_ok=True)
+
+
+def test_an_edited_value_never_keeps_its_citation(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 12 item 7: domestic cost 20 -> 16 in the workbook; the rebuilt
+    workbook, the HTML and the exported TOML call it edited, name what it
+    was and the publication, and no longer quote the article's "$20 per
+    kilogram" as its source."""
+    path = _built(tmp_path)
+    _edit(path, domestic_cost_usd_per_kg=16.0)
+    toml = tmp_path / "edited.toml"
+    assert main(["export", str(path), "-o", str(toml)]) == 0
+    assert main(["build", str(path)]) == 0
+    capsys.readouterr()
+    was = (
+        "Edited in the workbook (was 20.00 USD/kg; cited: Trade news quoting Andrey Trenin, "
+        "head of the Afrikand developer, 2025)"
+    )
+    figure = "Russian REM costing $20 per kilogram to produce"
+    ws = openpyxl.load_workbook(path)["Assumptions"]
+    row = ws[_cell_of(path, "domestic_cost_usd_per_kg")].row
+    assert (ws[f"C{row}"].value, ws[f"G{row}"].value, ws[f"H{row}"].value) == (16, "edited", was)
+    html = (tmp_path / "national_ree_gap.html").read_text(encoding="utf-8")
+    tr = html[html.index('data-key="domestic_cost_usd_per_kg"') :]
+    tr = tr[: tr.index("</tr>")]
+    assert was in tr and figure not in tr and "Cited:" not in tr
+    assert 'class="edited" data-key="domestic_cost_usd_per_kg"' in html
+    assert "1 edited in the workbook" in html
+    text = toml.read_text(encoding="utf-8")
+    block = text[text.index("[assumptions.domestic_cost_usd_per_kg]") :].split("\n\n")[0]
+    assert "value = 16\n" in block and figure not in block
+    assert 'source = { edited = "was 20.00 USD/kg; cited: Trade news quoting' in block
+    again = econ.load_scenario(toml)
+    assert again.assumptions["domestic_cost_usd_per_kg"].source.text() == was
+    # an unedited input keeps its citation
+    assert again.assumptions["benchmark_cost_usd_per_kg"].source.cited

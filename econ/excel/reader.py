@@ -28,8 +28,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from econ.display import entry_unit, format_value
 from econ.errors import InputError
-from econ.scenario import Scenario, parse_scenario
+from econ.scenario import Scenario, Source, parse_scenario
 
 __all__ = [
     "MAX_MEMBER_BYTES",
@@ -199,7 +200,9 @@ def _cells(ref: str) -> tuple[str, int, int]:
 def _iter_inputs(
     path: Path, wb: Any, meta: dict[str, Any], original: Scenario
 ) -> Iterator[tuple[str, Any, float | None, float | None]]:
-    """Yield (key, value or tuple, low, high) read from the Assumptions sheet."""
+    """Yield (key, value or tuple, low, high) read from the Assumptions sheet,
+    in the model's unit: a cell typed in a scaled unit (60 in ``bn RUB``) is
+    multiplied by its factor; an unedited cell gives the original value."""
     for spec in original.model.inputs:
         ref = meta.get(f"input.{spec.key}")
         if not isinstance(ref, str):
@@ -224,43 +227,53 @@ def _iter_inputs(
                 f"{_describe(found)} (a row was deleted, moved or renamed; "
                 "undo that, or rebuild the workbook from the scenario file)",
             )
+        typed, factor = entry_unit(spec.unit, spec.display)
         unit = ws.cell(row, 4).value
-        if unit != spec.unit:
+        if unit == spec.unit:  # a workbook written before inputs were typed scaled
+            typed, factor = spec.unit, 1.0
+        elif unit != typed:
             raise InputError(
                 path,
                 f"{sheet}!D{row}",
-                f"assumption '{spec.key}': the unit must stay {spec.unit!r}, found "
+                f"assumption '{spec.key}': the unit must stay {typed!r}, found "
                 f"{_describe(unit)} (convert the value instead)",
             )
-        bounds = []
-        for c in (5, 6):
-            b = ws.cell(row, c).value
-            where = f"{sheet}!{'EF'[c - 5]}{row}"
-            bounds.append(None if b is None else _number(path, where, spec.key, spec.unit, b))
+        a = original.assumptions[spec.key]
+
+        def number(
+            r: int,
+            c: int,
+            was: float | None,
+            ws: Any = ws,
+            key: str = spec.key,
+            typed: str = typed,
+            factor: float = factor,
+        ) -> float:
+            where = f"{ws.title}!{ws.cell(r, c).coordinate}"
+            x = _number(path, where, key, typed, ws.cell(r, c).value)
+            return _canonical(x, was, factor)
+
+        bounds = [
+            None if ws.cell(row, c).value is None else number(row, c, was)
+            for c, was in ((5, a.low), (6, a.high))
+        ]
         if ":" in ref:  # per-year row
+            old = a.value if isinstance(a.value, tuple) else ()
             values = tuple(
-                _number(
-                    path,
-                    f"{sheet}!{ws.cell(row, col + i).coordinate}",
-                    spec.key,
-                    spec.unit,
-                    ws.cell(row, col + i).value,
-                )
+                number(row, col + i, old[i] if i < len(old) else None)
                 for i in range(original.horizon_yr)
             )
             yield spec.key, values, bounds[0], bounds[1]
         else:
-            where = f"{sheet}!{ws.cell(row, col).coordinate}"
-            yield (
-                spec.key,
-                _number(path, where, spec.key, spec.unit, ws.cell(row, col).value),
-                (bounds[0]),
-                bounds[1],
-            )
+            was = a.value if isinstance(a.value, float) else None
+            yield spec.key, number(row, col, was), bounds[0], bounds[1]
 
 
 def read_workbook(path: str | Path) -> EditedWorkbook:
     """Read the Assumptions of an econ workbook (edited or not).
+
+    An edited value loses its citation: its source becomes "edited in the
+    workbook (was 20 USD/kg; cited: ...)"; an unedited one keeps its source.
 
     Args:
         path: the ``.xlsx`` file.
@@ -292,9 +305,10 @@ def read_workbook(path: str | Path) -> EditedWorkbook:
                 "source": {"assumption": f"edited in the workbook (was the default {a.value!r})"}
             }
         entry = data["assumptions"][a.file_key]
-        entry["value"] = _unchanged(value, a.value)
+        entry["value"] = list(value) if isinstance(value, tuple) else value
         entry["unit"] = original.model.input(key).unit
-        low, high = _unchanged(low, a.low), _unchanged(high, a.high)
+        if value != a.value:
+            entry["source"] = Source(reason=_was(original, key), edited=True).to_toml_table()
         for name, bound in (("low", low), ("high", high)):
             if bound is None:
                 entry.pop(name, None)
@@ -315,22 +329,39 @@ def read_workbook(path: str | Path) -> EditedWorkbook:
     return EditedWorkbook(original, edited, tuple(_unsupported_edits(path, wb)))
 
 
+def _was(original: Scenario, key: str) -> str:
+    """What an edited value was and where it came from: ``was 20 USD/kg;
+    cited: <publication, date, figure>``."""
+    a = original.assumptions[key]
+    spec = original.model.input(key)
+    if isinstance(a.value, tuple):
+        first, last = (format_value(v, a.unit, spec.display) for v in (a.value[0], a.value[-1]))
+        value = f"{first} … {last} by year"
+    else:
+        value = format_value(a.value, a.unit, spec.display)
+    src = a.source
+    if src.edited:
+        origin = f"edited before: {src.reason}"
+    elif src.cited:  # the publication, not the figure it no longer matches
+        origin = "cited: " + ", ".join(p for p in (src.publication, src.date) if p)
+    else:
+        origin = f"assumption: {src.reason}"
+    return f"was {value}; {origin}"
+
+
+def _canonical(typed: float, was: float | None, factor: float) -> float:
+    """A number read in its typed unit, in the model's unit: the original
+    full-precision value where the cell still holds what econ wrote (an
+    unedited cell is not an edit), otherwise ``typed x factor``."""
+    if was is not None and typed == _stored(was / factor):
+        return was
+    return typed * factor
+
+
 def _stored(x: float) -> float:
     """The number a workbook stores for ``x``: XlsxWriter writes 16 significant
     digits (``%.16G``), so a 17-digit float reads back 1 ulp away."""
     return float(f"{x:.16G}")
-
-
-def _unchanged(read: Any, original: Any) -> Any:
-    """The original full-precision value where the cell still holds what econ
-    wrote (an unedited cell is not an edit); otherwise the value read."""
-    if isinstance(read, tuple) and isinstance(original, tuple) and len(read) == len(original):
-        return [_unchanged(r, o) for r, o in zip(read, original, strict=True)]
-    if isinstance(read, tuple):
-        return list(read)
-    if isinstance(read, float) and isinstance(original, float) and read == _stored(original):
-        return original
-    return read
 
 
 def _unsupported_edits(path: Path, wb: Any) -> Iterator[str]:

@@ -8,13 +8,17 @@ same numbers as Excel or LibreOffice after a recalculation.
 
 Layout (FAST-style: inputs, workings, outputs, checks kept apart):
 
-* **Cover**: what the model is, how to edit it, sources, engine version.
-* **Assumptions**: one row per input (blue on pale yellow, a defined name
-  each, data validation); constants; per-year inputs in year columns aligned
-  with the Model timeline.
+* **Cover**: what the model is, the master check and input ranges as words,
+  the headline metrics (live), caveats, contents, sources, engine version.
+* **Assumptions**: one row per input (blue on pale yellow, data
+  validation), typed in the unit its Unit column states (60 in ``bn RUB``);
+  where that is a scaled unit, a live conversion row (typed value x a
+  visible factor) carries the input's defined name; constants; per-year
+  inputs in year columns aligned with the Model timeline.
 * **Model**: year and period rows, then one row per series line item with one
   formula along the row; scalar workings in their own block.
-* **Results**, **Checks**: metrics and identities, each a defined name.
+* **Results**, **Checks**: metrics and identities, each a defined name;
+  on Checks, each input against its stated range and domain (warnings).
 * **Charts**: native charts over Model rows.
 * **_econ** (hidden): key/value metadata for programs reading the file back.
 """
@@ -40,7 +44,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 import econ
-from econ.display import axis_format, header_unit
+from econ.display import axis_format, entry_unit, header_unit
 from econ.engine import Results
 from econ.excel.layout import (
     CHART_COL_W,
@@ -67,7 +71,7 @@ from econ.excel.layout import (
     without_unit,
     wrapped_lines,
 )
-from econ.excel.styles import Styles
+from econ.excel.styles import Styles, unscaled_number_format
 from econ.model import units
 from econ.model.excel_backend import NOT_AVAILABLE_VALUE, FormulaContext, to_formula
 from econ.model.expr import Expr, Irr, Ref, Sum, as_node
@@ -226,14 +230,31 @@ def _safe_define(wb: Workbook, name: str, ref: str) -> None:
 
 
 def _bounds(spec: InputSpec, scenario: Scenario) -> tuple[float | None, float | None, bool, bool]:
+    """The allowed range of an input cell in the unit it is typed in
+    (:func:`econ.display.entry_unit`): the scenario's low/high, else the
+    model's domain; and whether each end is open."""
     a = scenario.assumptions[spec.key]
     if spec.year:
         return float(scenario.start_year), float(scenario.years[-1]), False, False
+    factor = entry_unit(spec.unit, spec.display)[1]
     lo = a.low if a.low is not None else spec.minimum
     hi = a.high if a.high is not None else spec.maximum
     lo_open = a.low is None and spec.min_open
     hi_open = a.high is None and spec.max_open
-    return lo, hi, lo_open, hi_open
+    return (
+        None if lo is None else lo / factor,
+        None if hi is None else hi / factor,
+        lo_open,
+        hi_open,
+    )
+
+
+def _typed_text(x: float, spec: InputSpec) -> str:
+    """A bound as a validation message states it, in the typed unit:
+    ``1,400``, ``20%``, ``2031``."""
+    if spec.display == "percent":
+        return f"{x * 100:,.10g}%"
+    return f"{x:.10g}" if spec.year else f"{x:,.10g}"
 
 
 def _validation(spec: InputSpec, scenario: Scenario) -> dict[str, object]:
@@ -242,17 +263,18 @@ def _validation(spec: InputSpec, scenario: Scenario) -> dict[str, object]:
     options: dict[str, object]
     if lo is not None and hi is not None:
         options = {"validate": kind, "criteria": "between", "minimum": lo, "maximum": hi}
-        bounds = f"between {lo:g} and {hi:g}"
+        bounds = f"between {_typed_text(lo, spec)} and {_typed_text(hi, spec)}"
     elif lo is not None:
         options = {"validate": kind, "criteria": ">" if lo_open else ">=", "value": lo}
-        bounds = f"{'above' if lo_open else 'at least'} {lo:g}"
+        bounds = f"{'above' if lo_open else 'at least'} {_typed_text(lo, spec)}"
     elif hi is not None:
         options = {"validate": kind, "criteria": "<" if hi_open else "<=", "value": hi}
-        bounds = f"{'below' if hi_open else 'at most'} {hi:g}"
+        bounds = f"{'below' if hi_open else 'at most'} {_typed_text(hi, spec)}"
     else:
         options = {"validate": "any"}
         bounds = "any number"
-    unit = "" if spec.unit in ("1", "year") else f" {spec.unit}"
+    typed = entry_unit(spec.unit, spec.display)[0]
+    unit = "" if typed in ("1", "year", "%") else f" {typed}"
     if spec.kind == "whole":
         bounds = f"a whole number {bounds}"
     allowed = f" Allowed: {bounds}{unit}."
@@ -273,6 +295,22 @@ def _validation(spec: InputSpec, scenario: Scenario) -> dict[str, object]:
         if bound in options and len(repr(options[bound])) > VALIDATION_TEXT_MAX:
             raise ValueError(f"{spec.key}: validation bound longer than 255 characters")
     return options
+
+
+def _typed_code(values: Sequence[float]) -> str:
+    """The number format of an input typed in a scaled unit (60 for 60 bn
+    RUB): one decimal, or as many as the values need (at most three), so
+    what was typed is what shows.
+
+    >>> _typed_code([60.0, 30.0]), _typed_code([230.5, 1.25])
+    ('#,##0.0;(#,##0.0)', '#,##0.00;(#,##0.00)')
+    """
+    decimals = 1
+    for v in values:
+        while decimals < 3 and round(v, decimals) != round(v, 10):
+            decimals += 1
+    body = "#,##0." + "0" * decimals
+    return f"{body};({body})"
 
 
 def _total_unit(unit: str) -> str | None:
@@ -353,6 +391,12 @@ class _Builder:
         )
         self.word_ok = wb.add_format({"bold": True, "bg_color": "#C6EFCE", "font_color": "#006100"})
         self.right = wb.add_format({"bold": True, "align": "right"})
+        self.warn = wb.add_format({"bg_color": "#FFEB9C", "font_color": "#9C5700"})
+        self.word_warn = wb.add_format(
+            {"bold": True, "bg_color": "#FFEB9C", "font_color": "#9C5700"}
+        )
+        self.headline_fmts: dict[str, Format] = {}
+        self.bounds_status: list[str] = []
         self._plain: dict[str, Format] = {}
 
     # -- helpers --------------------------------------------------------
@@ -477,6 +521,7 @@ class _Builder:
             "Identities that must hold: 1 = pass, 0 = fail.",
             is_checks=True,
         )
+        self.bounds_block(checks, 4 + len(self.model.items_with("check")) + 1)
         self.charts(charts)
         self.cover(cover)
         self.meta(meta)
@@ -507,13 +552,22 @@ class _Builder:
             note = "OK when every identity on the Checks sheet holds."
             self.text(ws, r + 1, 1, note, st.subtitle)
             r += 2
+        r = self.cover_ranges(ws, r)
+        r = self.cover_headline(ws, r, widths)
         # Caveats in full: the description and every warning, wrapped.
         caveats = [("Description", sc.description)] + [("Warning", w) for w in sc.warnings]
+        from econ.report.html import illustrative_note
+
+        caution = illustrative_note(sc, self.model.tile_keys)
+        if caution:
+            caveats.insert(1, ("Read with care", caution))
         caveats += [
             (
                 "How to edit",
-                "Change the blue cells on the Assumptions sheet (each is a named "
-                "input with its allowed range). Every other number is a formula and recalculates: "
+                "Change the blue cells on the Assumptions sheet, typed in the unit beside "
+                "each (60 in bn RUB is 60 billion rubles); each shows its allowed range, and "
+                "a value outside it is a warning on the Checks sheet. Every other number is a "
+                "formula and recalculates: "
                 "Model holds the yearly workings, Results the key metrics, Checks the identities "
                 "that must hold. Change the timeline in the scenario file and rebuild.",
             ),
@@ -551,36 +605,120 @@ class _Builder:
         self.text(ws, r, 0, "Cited sources", st.bold)
         r += 1
         seen: set[str] = set()
+        files: list[str] = []
         for a in sc.assumptions.values():
             if a.source.cited:
                 line = a.source.text()
-                extra = a.source.file or a.source.url
-                line = f"{line} [{extra}]" if extra else line
+                line = f"{line} {a.source.url}" if a.source.url else line
+                if a.source.file and a.source.file not in files:
+                    files.append(a.source.file)
                 if line not in seen:
                     seen.add(line)
                     self.text(ws, r, 1, line, self.top)
                     self.wrapped(ws, r, [(line, widths[1])])
                     r += 1
+        if files:  # the article files: a footnote, not the citation
+            line = "Article files: " + ", ".join(files)
+            self.text(ws, r, 1, line, st.subtitle)
+            self.wrapped(ws, r, [(line, widths[1])])
+            r += 1
         self.page(ws, landscape=False)
+        ws.fit_to_pages(1, 1)  # the cover is one page, whatever its caveats
+
+    def cover_ranges(self, ws: Worksheet, r: int) -> int:
+        """The inputs-within-range warnings of the Checks sheet as one live
+        word: OK, or WARNINGS (amber)."""
+        first, last = getattr(self, "bounds_range", (0, -1))
+        if last < first:
+            return r
+        rng = f"Checks!${xl_col_to_name(3)}${first + 1}:${xl_col_to_name(3)}${last + 1}"
+        self.text(ws, r, 0, "Input ranges", self.st.bold)
+        ok = all(b == "ok" for b in self.bounds_status)
+        self.formula(
+            ws,
+            r,
+            1,
+            f'=IF(COUNTIF({rng},"ok")=ROWS({rng}),"OK","WARNINGS")',
+            self.word_warn,
+            "OK" if ok else "WARNINGS",
+        )
+        ws.conditional_format(
+            r, 1, r, 1, {"type": "cell", "criteria": "==", "value": '"OK"', "format": self.word_ok}
+        )
+        note = "OK when every input lies within its stated range (Checks sheet, warnings only)."
+        self.text(ws, r + 1, 1, note, self.st.subtitle)
+        return r + 2
+
+    def cover_headline(self, ws: Worksheet, r: int, widths: Sequence[float]) -> int:
+        """The model's headline metrics (its tiles), live from the Results
+        sheet, each in the display policy's format with its unit; an absent
+        value reads as the metric's own n/a text."""
+        keys = self.model.tile_keys
+        if not keys:
+            return r
+        r += 1
+        self.text(ws, r, 0, "Headline", self.st.bold)
+        r += 1
+        for key in keys:
+            item = self.model.item(key)
+            value = _scalar(self.res, key)
+            code = self.plain_code(item.unit, item.display)
+            unit = header_unit(item.unit, item.display)
+            if unit and unit != "%":
+                code = ";".join(f'{part}" {unit}"' for part in code.split(";"))
+            fmt = self.headline_fmts.get(code)
+            if fmt is None:
+                fmt = self.headline_fmts[code] = self.wb.add_format(
+                    {"num_format": code, "bold": True, "align": "left", "valign": "top"}
+                )
+            na = item.na_text.replace('"', "'")
+            cached: float | str = item.na_text if isinstance(value, str) else value
+            self.text(ws, r, 0, item.label, self.top)
+            self.formula(ws, r, 1, f'=IF(ISNA({key}),"{na}",{key})', fmt, cached)
+            self.wrapped(ws, r, [(item.label, widths[0])])
+            r += 1
+        self.text(
+            ws, r, 1, "Live from the Results sheet: they follow every edit.", self.st.subtitle
+        )
+        return r + 1
 
     def assumptions(self, ws: Worksheet) -> None:
         sc, st, lay = self.sc, self.st, self.layout
         specs = self.model.inputs
         consts = self.model.constants
         header = ["Key", "Label", "Value", "Unit", "Low", "High", "Basis", "Source", "Note"]
+        # Each input is typed in the unit its Unit column states (60 for
+        # 60 bn RUB); a scaled one is converted to the model's unit by a
+        # live row below (typed value x factor), which carries its name.
+        typed: dict[str, tuple[str, float, Format]] = {}
         values: list[float] = []
         year_values: list[tuple[float, str]] = []
         for spec in specs:
             a = sc.assumptions[spec.key]
-            code = str(self.st.value(spec.unit, spec.display, is_input=True).num_format)
-            if isinstance(a.value, tuple):
-                year_values += [(v, code) for v in a.value]
+            unit, factor = entry_unit(spec.unit, spec.display)
+            shown = [*(a.value if isinstance(a.value, tuple) else (a.value,)), a.low, a.high]
+            shown_typed = [x / factor for x in shown if x is not None]
+            if factor != 1:
+                code = _typed_code(shown_typed)
+                fmt = self.st.formatted(code, is_input=True)
             else:
-                values.append(formatted_width(a.value, code))
-            values += [formatted_width(b, code) for b in (a.low, a.high) if b is not None]
+                fmt = st.value(spec.unit, spec.display, is_input=True)
+                code = str(fmt.num_format)
+            typed[spec.key] = (unit, factor, fmt)
+            if isinstance(a.value, tuple):
+                year_values += [(v / factor, code) for v in a.value]
+            else:
+                values.append(formatted_width(a.value / factor, code))
+            values += [formatted_width(b / factor, code) for b in (a.low, a.high) if b is not None]
         values += [formatted_width(c.value, self.code(c.unit, c.display)) for c in consts]
+        converted = [spec for spec in specs if typed[spec.key][1] != 1]
+        plain_codes = {spec.key: unscaled_number_format(spec.unit) for spec in converted}
+        for spec in converted:
+            a = sc.assumptions[spec.key]
+            v = a.value[0] if isinstance(a.value, tuple) else a.value
+            values.append(formatted_width(v, plain_codes[spec.key]))
         keys = [x.key for x in specs] + [x.key for x in consts]
-        units_ = [x.unit for x in specs] + [x.unit for x in consts]
+        units_ = [typed[x.key][0] for x in specs] + [x.unit for x in consts]
         key_w = max([len(k) for k in keys] + [12]) + 1
         unit_w = max([len(u) for u in units_] + [5]) + 2
         num_w = max([*values, 6.0]) + 2
@@ -596,8 +734,10 @@ class _Builder:
             ws,
             1,
             0,
-            "Blue cells on a pale fill are inputs; each is a defined name (its key) used by "
-            "the Model sheet. Inputs given per year continue their row in the year columns.",
+            "Blue cells on a pale fill are inputs, typed in the unit beside them (60 in bn RUB "
+            "means 60 billion rubles); each is a defined name (its key) used by the Model sheet, "
+            "converted to the model's unit below where the two differ. Inputs given per year "
+            "continue their row in the year columns.",
             st.subtitle,
         )
         self.text(ws, 2, 0, "Timeline start year", st.bold)
@@ -613,15 +753,17 @@ class _Builder:
         if year_values:
             self.year_header(ws, 5)
         r = 6
+        typed_rows: dict[str, int] = {}
         for spec in specs:
             a = sc.assumptions[spec.key]
+            unit, factor, fmt = typed[spec.key]
+            typed_rows[spec.key] = r
             self.text(ws, r, 0, spec.key, st.key)
             self.text(ws, r, 1, spec.label, self.label)
-            fmt = st.value(spec.unit, spec.display, is_input=True)
             if isinstance(a.value, tuple):
                 self.text(ws, r, 2, "per year \u2192")
                 for i, v in enumerate(a.value):
-                    ws.write_number(r, FIRST_COL + i, v, fmt)
+                    ws.write_number(r, FIRST_COL + i, v / factor, fmt)
                 first = xl_rowcol_to_cell(r, FIRST_COL, row_abs=True, col_abs=True)
                 last = xl_rowcol_to_cell(r, lay.last_col, row_abs=True, col_abs=True)
                 ref = f"Assumptions!{first}:{last}"
@@ -629,15 +771,17 @@ class _Builder:
                 ws.data_validation(r, FIRST_COL, r, lay.last_col, _validation(spec, sc))
             else:
                 ref = f"Assumptions!{xl_rowcol_to_cell(r, 2, row_abs=True, col_abs=True)}"
-                ws.write_number(r, 2, a.value, fmt)
+                ws.write_number(r, 2, a.value / factor, fmt)
                 ws.data_validation(r, 2, r, 2, _validation(spec, sc))
-            _safe_define(self.wb, spec.key, ref)
+            if factor == 1:
+                _safe_define(self.wb, spec.key, ref)
             lay.input_cells[spec.key] = ref
-            self.text(ws, r, 3, spec.unit)
+            self.text(ws, r, 3, unit)
+            bound_fmt = fmt if factor != 1 else st.value(spec.unit, spec.display, scaled=False)
             for c, bound in ((4, a.low), (5, a.high)):
                 if bound is not None:
-                    ws.write_number(r, c, bound, st.value(spec.unit, spec.display, scaled=False))
-            self.text(ws, r, 6, "cited" if a.source.cited else "assumption")
+                    ws.write_number(r, c, bound / factor, bound_fmt)
+            self.text(ws, r, 6, a.source.basis)
             source = a.source.text()
             self.text(ws, r, 7, source, self.label)
             if a.note:
@@ -646,6 +790,10 @@ class _Builder:
                 ws, r, [(spec.label, widths[1]), (source, widths[7]), (a.note or "", widths[8])]
             )
             r += 1
+        self.typed_rows = typed_rows
+        self.typed = typed
+        if converted:
+            r = self.conversions(ws, r + 1, converted, typed, widths[1])
         r += 1
         self.text(ws, r, 0, "Constants", st.bold)
         r += 1
@@ -664,6 +812,53 @@ class _Builder:
         self.page(ws, landscape=True, repeat_rows=(5, 5))
         if not year_values:
             ws.print_area(0, 0, r - 1, len(header) - 1)
+
+    def conversions(
+        self,
+        ws: Worksheet,
+        r: int,
+        specs: Sequence[InputSpec],
+        typed: dict[str, tuple[str, float, Format]],
+        label_w: float,
+    ) -> int:
+        """The block converting inputs typed in a scaled unit to the model's
+        unit: one live row each (typed value x a visible factor), carrying the
+        input's defined name. Returns the next free row."""
+        sc, st, lay = self.sc, self.st, self.layout
+        self.text(ws, r, 0, "Inputs in the model's units", st.bold)
+        r += 1
+        self.headers(ws, r, ["Key", "Label", "Value", "Unit", "Factor", "Factor unit"])
+        r += 1
+        for spec in specs:
+            a = sc.assumptions[spec.key]
+            unit, factor, _ = typed[spec.key]
+            src = self.typed_rows[spec.key]
+            label = f"{spec.label}, in {spec.unit}"
+            self.text(ws, r, 0, spec.key, st.key)
+            self.text(ws, r, 1, label, self.label)
+            self.text(ws, r, 3, spec.unit)
+            ws.write_number(r, 4, factor, self.st.formatted("#,##0"))
+            self.text(ws, r, 5, f"{spec.unit} per {unit}")
+            factor_cell = xl_rowcol_to_cell(r, 4, row_abs=True, col_abs=True)
+            fmt = st.formatted(unscaled_number_format(spec.unit))
+            if isinstance(a.value, tuple):
+                self.text(ws, r, 2, "per year \u2192")
+                for i, v in enumerate(a.value):
+                    c = FIRST_COL + i
+                    typed_cell = xl_rowcol_to_cell(src, c, row_abs=True)
+                    self.formula(ws, r, c, f"={typed_cell}*{factor_cell}", fmt, v)
+                first = xl_rowcol_to_cell(r, FIRST_COL, row_abs=True, col_abs=True)
+                last = xl_rowcol_to_cell(r, lay.last_col, row_abs=True, col_abs=True)
+                ref = f"Assumptions!{first}:{last}"
+                lay.year_inputs[spec.key] = r
+            else:
+                typed_cell = xl_rowcol_to_cell(src, 2)
+                self.formula(ws, r, 2, f"={typed_cell}*{factor_cell}", fmt, a.value)
+                ref = f"Assumptions!{xl_rowcol_to_cell(r, 2, row_abs=True, col_abs=True)}"
+            _safe_define(self.wb, spec.key, ref)
+            self.wrapped(ws, r, [(label, label_w)])
+            r += 1
+        return r
 
     def model_sheet(self, ws: Worksheet) -> None:
         st, lay, res = self.st, self.layout, self.res
@@ -953,55 +1148,166 @@ class _Builder:
         wide = sum(col_px(w) for w in widths) > PORTRAIT_PT[0] * 1.15
         self.page(ws, landscape=wide, repeat_rows=(3, 3))
 
+    def bounds_block(self, ws: Worksheet, r: int) -> None:
+        """Warnings, not errors: each input against its stated range (low,
+        high) and the model's domain, live, as a word: ``ok``, ``outside
+        range`` or ``outside domain`` (a rebuild refuses only the last)."""
+        st, sc = self.st, self.sc
+        self.text(ws, r, 0, "Inputs within their stated ranges (warnings)", st.bold)
+        note = (
+            "A value outside its range is allowed but no longer bracketed by the sources; "
+            "outside the model's domain, econ build refuses it."
+        )
+        self.text(ws, r + 1, 0, note, st.subtitle)
+        r += 2
+        self.headers(
+            ws, r, ["Input", "Unit", "Key", "Status", "Value", "Low", "High", "Domain from", "to"]
+        )
+        first = r + 1
+        r += 1
+        for spec in self.model.inputs:
+            a = sc.assumptions[spec.key]
+            unit, factor, fmt = self.typed[spec.key]
+            src = self.typed_rows[spec.key]
+            if spec.key in self.layout.year_inputs and a.per_year:
+                cells = self.layout.input_cells[spec.key]
+                lowest, highest = f"MIN({cells})", f"MAX({cells})"
+                self.text(ws, r, 4, "per year")
+            else:
+                value_cell = f"Assumptions!{xl_rowcol_to_cell(src, 2, row_abs=True, col_abs=True)}"
+                lowest = highest = value_cell
+                shown = a.value / factor if isinstance(a.value, float) else 0.0
+                self.formula(ws, r, 4, f"={value_cell}", fmt, shown)
+            plain = self.st.formatted(str(fmt.num_format))
+            conditions: list[tuple[str, str]] = []  # (failure test, word)
+            for c, bound, col, test in ((5, a.low, 4, "<"), (6, a.high, 5, ">")):
+                if bound is not None:
+                    ref = f"Assumptions!{xl_rowcol_to_cell(src, col, row_abs=True, col_abs=True)}"
+                    self.formula(ws, r, c, f"={ref}", plain, bound / factor)
+                    side = lowest if test == "<" else highest
+                    conditions.append((f"{side}{test}{xl_rowcol_to_cell(r, c)}", "range"))
+            if spec.year:
+                domain: list[tuple[int, float, str, str]] = [
+                    (7, float(sc.start_year), "=start_year", "<"),
+                    (8, float(sc.years[-1]), "=end_year", ">"),
+                ]
+            else:
+                domain = []
+                if spec.minimum is not None:
+                    domain.append((7, spec.minimum / factor, "", "<=" if spec.min_open else "<"))
+                if spec.maximum is not None:
+                    domain.append((8, spec.maximum / factor, "", ">=" if spec.max_open else ">"))
+            for c, bound, formula, test in domain:
+                if formula:
+                    self.formula(ws, r, c, formula, plain, bound)
+                else:
+                    ws.write_number(r, c, bound, plain)
+                side = lowest if test.startswith("<") else highest
+                conditions.append((f"{side}{test}{xl_rowcol_to_cell(r, c)}", "domain"))
+            status = "ok"
+            values = a.value if isinstance(a.value, tuple) else (a.value,)
+            for x in values:
+                if not spec.ok(np.array([x]), sc.start_year, sc.years[-1])[0]:
+                    status = "outside domain"
+            if status == "ok" and any(
+                (a.low is not None and x < a.low) or (a.high is not None and x > a.high)
+                for x in values
+            ):
+                status = "outside range"
+            formula = '"ok"'
+            for word in ("range", "domain"):  # the domain test wins: it is applied last
+                tests = [t for t, w in conditions if w == word]
+                if tests:
+                    formula = f'IF(OR({",".join(tests)}),"outside {word}",{formula})'
+            self.formula(ws, r, 3, "=" + formula, None, status)
+            self.bounds_status.append(status)
+            label = spec.label
+            self.text(ws, r, 0, label, self.label)
+            self.text(ws, r, 1, unit)
+            self.text(ws, r, 2, f"bounds.{spec.key}", st.key)
+            r += 1
+        self.bounds_range = (first, r - 1)
+        if r > first:
+            rng = (first, 3, r - 1, 3)
+            ws.conditional_format(
+                *rng, {"type": "cell", "criteria": "==", "value": '"ok"', "format": st.check_ok}
+            )
+            ws.conditional_format(
+                *rng, {"type": "cell", "criteria": "!=", "value": '"ok"', "format": self.warn}
+            )
+        ws.set_column(3, 3, 16, None, {"collapsed": True})
+        for c in range(4, 9):
+            ws.set_column(c, c, 12)
+
     def charts(self, ws: Worksheet) -> None:
         lay, rows = self.layout, self.chart_rows
         self.text(ws, 0, 0, "Charts", self.st.title)
         self.banner(ws, 0, 2, 3)
-        self.text(ws, 1, 0, "Drawn from Model rows: they follow the formulas.", self.st.subtitle)
         cats = ["Model", YEAR_ROW, FIRST_COL, YEAR_ROW, lay.last_col]
 
         def ref(key: str) -> list[object]:
             return ["Model", rows[key], FIRST_COL, rows[key], lay.last_col]
 
-        def name(key: str) -> list[object]:
-            return ["Model", rows[key], 0]
-
-        specs: list[tuple[str, str, list[tuple[str, str]], str]] = [
-            (
-                chart.title,
-                "column" if chart.series[0].kind == "bar" else "line",
-                [(x.key, "column" if x.kind == "bar" else "line") for x in chart.series],
-                axis_format(chart.unit),
-            )
-            for chart in self.model.charts
-        ]
         ws.set_column(0, CHART_COLS - 1, CHART_COL_W)
         page = 0
-        for title, _kind, series, num_fmt in specs:
-            present = [(k, t) for k, t in series if k in rows]
+        notes: list[str] = []
+        for chart in self.model.charts:
+            present = [s for s in chart.series if s.key in rows]
             if not present:
                 continue
-            base = self.wb.add_chart({"type": present[0][1]})
+            bars = [s for s in present if s.kind == "bar"]
+            drawn = bars or present
+            if all(
+                not np.isfinite(self.res.row(s.key)).any() or not self.res.row(s.key).any()
+                for s in drawn
+            ):
+                # Nothing to show: a sentence instead of an empty chart on a -1..1 axis.
+                names = " and ".join(s.label for s in drawn)
+                notes.append(
+                    f"{chart.title}: not drawn, {names.lower()} is zero in every year "
+                    "(none needed); econ build draws it when there is something to show."
+                )
+                continue
+            kind = "column" if present[0].kind == "bar" else "line"
+            base = self.wb.add_chart({"type": kind})
             assert base is not None
-            base.add_series(
-                {"name": name(present[0][0]), "categories": cats, "values": ref(present[0][0])}
-            )
-            for key, kind in present[1:]:
-                if kind == present[0][1]:
-                    base.add_series({"name": name(key), "categories": cats, "values": ref(key)})
-                else:
-                    extra = self.wb.add_chart({"type": kind})
+            # A series of the other kind goes on the right axis when the model
+            # says the magnitudes differ (a budget against yearly spending).
+            unit = header_unit(chart.unit)
+            axis_code = re.sub(r'"[^"]*"', "", axis_format(chart.unit))
+            extra = None
+            for s in present:
+                same = (s.kind == "bar") == (kind == "column")
+                options: dict[str, object] = {
+                    "name": s.label + ("" if same or not chart.right_axis else " (right axis)"),
+                    "categories": cats,
+                    "values": ref(s.key),
+                }
+                if s.dashed:
+                    options["line"] = {"dash_type": "dash"}
+                if same:
+                    base.add_series(options)
+                    continue
+                if extra is None:
+                    extra = self.wb.add_chart({"type": "column" if s.kind == "bar" else "line"})
                     assert extra is not None
-                    extra.add_series({"name": name(key), "categories": cats, "values": ref(key)})
-                    base.combine(extra)
-            base.set_title({"name": title})
-            base.set_x_axis({"name": "Year"})
-            base.set_y_axis({"num_format": num_fmt})
+                if chart.right_axis:
+                    options["y2_axis"] = True
+                extra.add_series(options)
+            if extra is not None:
+                if chart.right_axis:
+                    extra.set_y2_axis({"name": f"{unit} (right)", "num_format": axis_code})
+                base.combine(extra)
+            base.set_title({"name": chart.title})
+            base.set_x_axis({"name": "Year", "label_position": "low"})
+            base.set_y_axis({"name": unit, "num_format": axis_code})
             base.set_legend({"position": "bottom"})
             # One chart a page: anchored two rows into its page, sized to fit it.
             base.set_size({"width": CHART_PX[0], "height": CHART_PX[1]})
             ws.insert_chart(page * CHART_PAGE_ROWS + 2, 0, base, {"object_position": 3})
             page += 1
+        subtitle = " ".join(["Drawn from Model rows: they follow the formulas.", *notes])
+        self.text(ws, 1, 0, subtitle, self.st.subtitle)
         self.page(ws, landscape=True, fit_width=False)
         ws.set_h_pagebreaks([CHART_PAGE_ROWS * i for i in range(1, page)])
         last_row = max(page, 1) * CHART_PAGE_ROWS - 1

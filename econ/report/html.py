@@ -128,7 +128,9 @@ def build_charts(scenario: Scenario, results: Results) -> list[Chart]:
     return charts
 
 
-def _assumption_row(scenario: Scenario, a: Assumption) -> dict[str, Any]:
+def _assumption_row(scenario: Scenario, a: Assumption, files: dict[str, int]) -> dict[str, Any]:
+    """One row of the assumptions table; ``files`` numbers the article files
+    cited (footnotes), in order of first citation."""
     spec = scenario.model.input(a.key)
     values = list(a.value) if isinstance(a.value, tuple) else [a.value]
     style = NumberStyle.for_values(a.unit, spec.display, [*values, a.low, a.high])
@@ -144,6 +146,12 @@ def _assumption_row(scenario: Scenario, a: Assumption) -> dict[str, Any]:
         lo = "-" if a.low is None else style.number(a.low)
         hi = "-" if a.high is None else style.number(a.high)
         bounds = f"{lo} – {hi}"
+    outside = any(
+        (a.low is not None and v < a.low) or (a.high is not None and v > a.high) for v in values
+    )
+    footnote = 0
+    if a.source.cited and a.source.file:
+        footnote = files.setdefault(a.source.file, len(files) + 1)
     return {
         "key": a.key,
         "label": spec.label,
@@ -151,9 +159,11 @@ def _assumption_row(scenario: Scenario, a: Assumption) -> dict[str, Any]:
         "full": full,
         "unit": style.header_unit,
         "bounds": bounds,
+        "outside": outside,
         "cited": a.source.cited,
+        "basis": "illustrative" if a.source.basis == "assumption" else a.source.basis,
         "source": a.source.text(),
-        "file": a.source.file or "",
+        "footnote": footnote,
         "url": a.source.url or "",
         "note": a.note,
     }
@@ -187,9 +197,11 @@ def illustrative_note(scenario: Scenario, keys: Sequence[str]) -> str:
         return ""
     names = [scenario.model.input(a.key).label for a in illustrative]
     listed = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+    edited = sum(a.source.edited for a in illustrative)
+    what = "illustrative or edited" if edited else "illustrative"
     return (
         f"{len(illustrative)} of the {len(behind)} assumptions behind these figures are "
-        f"illustrative, not cited: {listed}."
+        f"{what}, not cited: {listed}."
     )
 
 
@@ -253,7 +265,8 @@ def render_summary(scenario: Scenario, results: Results) -> str:
         if i.key != model.master_check_key
     ]
     charts = build_charts(scenario, results)
-    rows = [_assumption_row(scenario, a) for a in scenario.assumptions.values()]
+    files: dict[str, int] = {}
+    rows = [_assumption_row(scenario, a, files) for a in scenario.assumptions.values()]
     last_year = scenario.start_year + scenario.horizon_yr - 1
     learning = " ".join(model.narrative(values, last_year)) if model.narrative else ""
     template = _environment().get_template("summary.html.j2")
@@ -272,6 +285,9 @@ def render_summary(scenario: Scenario, results: Results) -> str:
         narrow_svgs={c.chart_id: Markup(c.narrow) for c in charts},
         assumptions=rows,
         cited=sum(r["cited"] for r in rows),
+        edited=sum(r["basis"] == "edited" for r in rows),
+        outside=[r for r in rows if r["outside"]],
+        files=sorted(files, key=files.__getitem__),
         last_year=last_year,
         learning=learning,
         items=items,
