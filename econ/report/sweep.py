@@ -557,8 +557,10 @@ def _table(result: SweepResult) -> dict[str, Any] | None:
             )
         ]
         return {
+            "row_label": _title(result.axes[0].label, axes[0]),
             "corner": _title(result.axes[0].label, axes[0]),
             "columns": [_title(metric.label, style)],
+            "cell_labels": [_title(metric.label, style)],
             "rows": rows,
             "caption": "",
         }
@@ -573,9 +575,11 @@ def _table(result: SweepResult) -> dict[str, Any] | None:
         for i, x in enumerate(result.axes[0].values.tolist())
     ]
     return {
+        "row_label": _title(result.axes[0].label, axes[0]),
         "corner": f"{_title(result.axes[0].label, axes[0])} ↓ / "
         f"{_title(result.axes[1].label, axes[1])} →",
         "columns": [axes[1].number(x) for x in result.axes[1].values.tolist()],
+        "cell_labels": [axes[1].text(x) for x in result.axes[1].values.tolist()],
         "rows": rows,
         "caption": _title(metric.label, style),
     }
