@@ -1,4 +1,4 @@
-"""Wall time and peak memory of ``econ sweep`` over N scenarios (workbook and
+"""Wall time and peak memory of ``econ sweep --files`` over N scenarios (workbook and
 HTML each) with 1 and 2 workers, and the speed-up between them.
 
 Usage::

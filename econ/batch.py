@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import itertools
-import math
 import multiprocessing
 import os
 import sys
@@ -48,17 +47,17 @@ from econ.report.summary_table import write_summary_table
 from econ.scenario import Scenario, load_scenario
 
 __all__ = [
+    "FILES_MAX_POINTS",
     "BatchReport",
     "Task",
     "expand_paths",
-    "parse_vary",
     "run_batch",
     "run_sweep",
-    "sweep_grid",
 ]
 
 SCHEDULER_ENV = "ECON_SCHEDULER"
-MAX_SWEEP = 1_000_000
+#: Variants ``econ sweep --files`` builds unless the cap is raised (two files each).
+FILES_MAX_POINTS = 1_000
 
 
 @dataclass(frozen=True)
@@ -138,88 +137,6 @@ def expand_paths(paths_or_dirs: Iterable[str | Path]) -> list[Path]:
     if not out:
         raise InputError(None, None, "no scenario files given")
     return out
-
-
-def parse_vary(text: str, scenario: Scenario) -> tuple[str, list[float]]:
-    """Parse ``KEY=START:STOP:STEP`` (or ``KEY=VALUE``) into the grid values.
-
-    ``STOP`` is inclusive within a tolerance of a millionth of a step; values
-    are checked against the input's domain (and, for years, the timeline).
-
-    For example ``benchmark_cost_usd_per_kg=9:14:1`` gives
-    ``("benchmark_cost_usd_per_kg", [9.0, 10.0, 11.0, 12.0, 13.0, 14.0])``.
-
-    Raises:
-        InputError: a malformed option, an unknown key or a value outside
-            the domain.
-    """
-    where = f"--vary {text}"
-    key, sep, spec = text.partition("=")
-    key = key.strip()
-    if not sep or not key or not spec.strip():
-        raise InputError(
-            None, where, "expected KEY=START:STOP:STEP, e.g. benchmark_cost_usd_per_kg=9:14:1"
-        )
-    if key not in scenario.model.input_keys:
-        given = {a.given_as: a.key for a in scenario.assumptions.values() if a.given_as}
-        hint = (
-            f" ({key!r} is given in rubles in this scenario: vary {given[key]!r})"
-            if key in given
-            else ""
-        )
-        raise InputError(
-            None,
-            where,
-            f"{key!r} is not an input of the {scenario.model.name!r} "
-            f"model (expected one of: {', '.join(scenario.model.input_keys)}){hint}",
-        )
-    parts = spec.split(":")
-    try:
-        numbers = [float(p) for p in parts]
-    except ValueError:
-        raise InputError(None, where, f"expected numbers START:STOP:STEP, found {spec!r}") from None
-    if len(numbers) == 1:
-        values = numbers
-    elif len(numbers) == 3:
-        start, stop, step = numbers
-        if not all(math.isfinite(x) for x in numbers):
-            raise InputError(None, where, "START, STOP and STEP must be finite numbers")
-        if step <= 0:
-            raise InputError(None, where, f"STEP must be positive (got {step:g})")
-        if stop < start:
-            raise InputError(None, where, f"STOP ({stop:g}) is below START ({start:g})")
-        count = math.floor((stop - start) / step + 1e-6) + 1
-        if count > MAX_SWEEP:
-            raise InputError(None, where, f"{count} values: more than {MAX_SWEEP:,}")
-        values = [_clean(start + i * step) for i in range(count)]
-    else:
-        raise InputError(None, where, f"expected START:STOP:STEP (3 numbers), found {spec!r}")
-    spec_in = scenario.model.input(key)
-    last = scenario.start_year + scenario.horizon_yr - 1
-    for v in values:
-        problem = spec_in.problem(v, scenario.start_year, last)
-        if problem:
-            raise InputError(None, where, problem)
-    return key, values
-
-
-def _clean(x: float) -> float:
-    """Remove float noise from ``start + i * step`` (9.1 not 9.099999999)."""
-    return float(f"{x:.12g}")
-
-
-def sweep_grid(
-    varies: Sequence[tuple[str, Sequence[float]]],
-) -> list[tuple[tuple[str, float], ...]]:
-    """The Cartesian product of the varied values, first key slowest.
-
-    >>> sweep_grid([("a", [1, 2]), ("b", [5, 6])])
-    [(('a', 1), ('b', 5)), (('a', 1), ('b', 6)), (('a', 2), ('b', 5)), (('a', 2), ('b', 6))]
-    """
-    keys = [k for k, _ in varies]
-    return [
-        tuple(zip(keys, combo, strict=True)) for combo in itertools.product(*(v for _, v in varies))
-    ]
 
 
 def vary(scenario: Scenario, overrides: Iterable[tuple[str, float]]) -> Scenario:
@@ -548,97 +465,64 @@ def run_batch(
     )
 
 
-def _default_metric(scenario: Scenario) -> str:
-    return scenario.model.default_metric or scenario.model.items_with("metric")[0].key
-
-
 def run_sweep(
     scenario_path: str | Path,
     varies: Sequence[str],
     out_dir: str | Path,
     *,
-    metric: str | None = None,
+    sets: Sequence[str] = (),
     workers: int | None = None,
     scheduler: str | None = None,
     progress: bool = True,
+    max_points: int = FILES_MAX_POINTS,
 ) -> BatchReport:
-    """Build a grid of variations of one scenario, and tabulate a metric.
+    """Build a workbook and an HTML summary for every variant of a grid
+    (``econ sweep --files``), named after its values
+    (``magnets_plant--capex_usd=150``), with the batch index of them.
+
+    The sweep's own result (chart, table, crossings) comes from one
+    vectorized evaluation: :func:`econ.analysis.sweep.sweep`.
 
     Args:
         scenario_path: the base scenario file.
-        varies: ``KEY=START:STOP:STEP`` strings (``STOP`` inclusive).
+        varies: ``--vary`` options (see :func:`econ.analysis.sweep.parse_grid`).
         out_dir: output folder.
-        metric: the metric shown in the sweep table (default: NPV for
-            projects, the annual subsidy otherwise).
+        sets: ``--set KEY=VALUE`` options.
         workers, scheduler, progress: as for :func:`run_batch`.
+        max_points: the cap on variants, checked before the grid is expanded.
 
     Returns:
-        The :class:`BatchReport`, with ``sweep`` set.
+        The :class:`BatchReport`.
 
     Raises:
-        InputError: a bad base scenario, ``--vary`` option or metric.
+        InputError: a bad base scenario or option, or more variants than the cap.
     """
+    from econ.analysis.sweep import check_points, expand, parse_grid, parse_set, variant_name
+
     base = load_scenario(scenario_path)
     if not varies:
         raise InputError(None, "--vary", "give at least one KEY=START:STOP:STEP")
-    parsed = [parse_vary(v, base) for v in varies]
-    keys = [k for k, _ in parsed]
-    if len(set(keys)) != len(keys):
-        raise InputError(None, "--vary", "each KEY may be varied only once")
-    metric = metric or _default_metric(base)
-    metric_items = {i.key: i for i in base.model.items_with("metric")}
-    if metric not in metric_items:
-        raise InputError(
-            None,
-            "--metric",
-            f"{metric!r} is not a metric of the "
-            f"{base.model.name!r} model (expected one of: "
-            f"{', '.join(metric_items)})",
-        )
-    grid = sweep_grid(parsed)
-    if len(grid) > MAX_SWEEP:
-        raise InputError(None, "--vary", f"{len(grid):,} combinations: more than {MAX_SWEEP:,}")
-    width = len(str(len(grid) - 1))
-    tasks = [
-        Task(
-            str(scenario_path),
-            combo,
-            f"{base.name}-{i:0{width}d}",
-            " (" + ", ".join(f"{k}={v:g}" for k, v in combo) + ")",
-        )
-        for i, combo in enumerate(grid)
-    ]
-    item = metric_items[metric]
-
-    def table(rows: list[IndexRow]) -> SweepTable | None:
-        by_name = {r.name: r.metrics.get(metric, math.nan) for r in rows}
-        flat = [by_name.get(t.name or "", math.nan) for t in tasks]
-        axes = [list(v) for _, v in parsed]
-        if len(parsed) == 2:
-            n = len(axes[1])
-            values = [flat[i * n : (i + 1) * n] for i in range(len(axes[0]))]
-            return SweepTable(
-                metric, item.label, item.unit, keys, axes, values, item.display, item.na_text
+    specs = [parse_grid(v, base, max_points=max_points) for v in varies]
+    check_points(specs, max_points)
+    fixed = [parse_set(s, base) for s in sets]
+    axes = [expand(spec, base) for spec in specs]
+    tasks = []
+    for combo in itertools.product(*(range(len(a)) for a in axes)):
+        typed = [(a.typed_key, float(a.typed[i])) for a, i in zip(axes, combo, strict=True)]
+        overrides = [(k, v) for k, v, _ in fixed]
+        overrides += [(a.key, float(a.values[i])) for a, i in zip(axes, combo, strict=True)]
+        shown = ", ".join(f"{k} = {v:.12g}" for k, v in typed)
+        tasks.append(
+            Task(
+                str(scenario_path), tuple(overrides), variant_name(base.name, typed), f" ({shown})"
             )
-        if len(parsed) == 1:
-            return SweepTable(
-                metric,
-                item.label,
-                item.unit,
-                keys,
-                axes,
-                [[v] for v in flat],
-                item.display,
-                item.na_text,
-            )
-        return None  # more than 2 keys: the scenario table lists every variant
-
+        )
+    keys = ", ".join(a.typed_key for a in axes)
     return _execute(
         tasks,
         out_dir,
         workers=workers,
         scheduler=scheduler,
         progress=progress,
-        title=f"econ sweep of {base.name}: {', '.join(keys)} ({len(tasks)} variants)",
-        sweep_builder=table,
+        title=f"econ sweep of {base.name}: {keys} ({len(tasks)} variants)",
     )

@@ -132,19 +132,49 @@ def _cmd_batch(args: argparse.Namespace) -> int:
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
-    from econ.batch import run_sweep
+    """One vectorized evaluation of the grid: sweep.html and sweep.csv (and
+    sweep.xlsx); with --files also a workbook and a summary per variant."""
+    from econ.analysis.sweep import DEFAULT_MAX_POINTS, sweep
+    from econ.batch import FILES_MAX_POINTS, run_sweep
+    from econ.build import load_input
+    from econ.report.sweep import crossing_text, write_sweep
 
-    return _report(
-        run_sweep(
+    cap = args.max_points
+    if cap is None:
+        cap = FILES_MAX_POINTS if args.files else DEFAULT_MAX_POINTS
+    scenario = load_input(Path(args.scenario))
+    result = sweep(
+        scenario, args.vary, args.set or (), metric=args.metric, target=args.target, max_points=cap
+    )
+    report = None
+    if args.files:
+        report = run_sweep(
             args.scenario,
             args.vary,
             args.output,
-            metric=args.metric,
+            sets=args.set or (),
             workers=args.workers,
             scheduler=args.scheduler,
             progress=not args.quiet,
+            max_points=cap,
         )
+    written = write_sweep(
+        result, args.output, xlsx=args.xlsx, files_index="index.html" if report else None
     )
+    print(
+        f"swept {result.size:,} variants of {printable(scenario.name)} in "
+        f"{result.seconds * 1e3:.0f} ms (one evaluation): {', '.join(map(str, written))}"
+    )
+    for crossing in result.crossings[:5]:
+        text, how = crossing_text(result, crossing)
+        print(f"  {printable(text)} ({how.split(';')[0]})")
+    if len(result.crossings) > 5:
+        print(f"  ... {len(result.crossings) - 5:,} more crossings on the page")
+    if result.refused.any():
+        print(
+            f"  {int(result.refused.sum()):,} variants refused by the model's rules (see the page)"
+        )
+    return _report(report) if report is not None else EXIT_OK
 
 
 def _cmd_instruments(args: argparse.Namespace) -> int:
@@ -396,23 +426,78 @@ def _parser() -> argparse.ArgumentParser:
 
     sweep = sub.add_parser(
         "sweep",
-        help="build a grid of variations of one scenario",
-        description="Expand --vary KEY=START:STOP:STEP options (STOP included) into a grid "
-        "of variations of SCENARIO, build them all as a batch and show the chosen metric "
-        "over the grid in the index (a heat map for two keys).",
-        epilog="Example: econ sweep seeds/national_ree_gap.toml "
-        "--vary benchmark_cost_usd_per_kg=9:14:1 --vary consumption_t_per_yr=1000:50000:7000 "
-        "-o out/sweep",
+        help="a metric over a grid of input values, in one vectorized evaluation",
+        description="Evaluate SCENARIO for every combination of the --vary values at once and "
+        "write OUT/sweep.html (one key: a line chart with each crossing of the target solved "
+        "and stated; two keys: a heat map) and OUT/sweep.csv (every variant, every metric). "
+        "Values are in the unit the scenario file gives the key in (a capex in MUSD takes "
+        "MUSD). --files also builds a workbook and a summary per variant, as a batch.",
+        epilog="Examples: econ sweep seeds/magnets_plant.toml "
+        "--vary benchmark_cost_usd_per_kg=80:130:5 -o out/sweep  (NPV = 0 at 104.94 USD/kg); "
+        "econ sweep seeds/magnets_plant.toml --vary capex_usd=100,150,200 "
+        "--vary benchmark_cost_usd_per_kg=80:140:10 --set discount_rate=0.08 -o out/sweep2",
     )
     sweep.add_argument("scenario", metavar="SCENARIO.toml")
-    sweep.add_argument("--vary", action="append", required=True, metavar="KEY=START:STOP:STEP")
+    sweep.add_argument(
+        "--vary",
+        action="append",
+        required=True,
+        metavar="KEY=START:STOP:STEP|KEY=V1,V2,...",
+        help="an input and its values (STOP included); repeat for a grid, first key slowest",
+    )
+    sweep.add_argument(
+        "--set",
+        action="append",
+        default=None,
+        metavar="KEY=VALUE",
+        help="hold another input at VALUE for the whole sweep (the file's unit)",
+    )
     sweep.add_argument(
         "--metric",
         default=None,
         metavar="KEY",
-        help="metric shown over the grid (default: NPV for projects, the annual subsidy otherwise)",
+        help="metric charted and solved for (default: NPV for projects, the annual subsidy "
+        "otherwise)",
     )
-    _batch_options(sweep)
+    sweep.add_argument(
+        "--target",
+        default=None,
+        metavar="VALUE",
+        help="find where the metric crosses VALUE (default 0), in its unit or with one: '50 MUSD'",
+    )
+    sweep.add_argument(
+        "--max-points",
+        type=int,
+        default=None,
+        metavar="N",
+        help="refuse grids of more than N points before expanding them (default 100,000; "
+        "1,000 with --files)",
+    )
+    sweep.add_argument("--xlsx", action="store_true", help="also write OUT/sweep.xlsx")
+    sweep.add_argument(
+        "--files",
+        action="store_true",
+        help="also build a workbook and an HTML summary per variant, named after its values, "
+        "with OUT/index.html",
+    )
+    sweep.add_argument(
+        "-o", "--output", required=True, metavar="OUT", help="output folder (created)"
+    )
+    sweep.add_argument(
+        "-j",
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="with --files: local worker processes (default: every core)",
+    )
+    sweep.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="with --files: a Dask scheduler (or set ECON_SCHEDULER)",
+    )
+    sweep.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     sweep.set_defaults(func=_cmd_sweep)
 
     sens = sub.add_parser(

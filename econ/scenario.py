@@ -151,6 +151,9 @@ class Assumption:
         default: the value is the model's documented default (not in the file).
         distribution: the ``distribution`` table of the file (canonical unit),
             if any; see :attr:`risk_distribution` for the one Monte Carlo uses.
+        file_unit: the unit the scenario file gives the value in (``"MUSD"``,
+            ``"bn RUB"``), "" when not known (a default, an edited workbook);
+            a sweep takes its values in that unit.
     """
 
     key: str
@@ -163,6 +166,7 @@ class Assumption:
     given_as: str = ""
     default: bool = False
     distribution: Distribution | None = None
+    file_unit: str = field(default="", compare=False)
 
     @property
     def risk_distribution(self) -> Distribution | None:
@@ -671,7 +675,16 @@ def _parse_assumption(spec: InputSpec, raw: Any, file: Path | None, horizon: int
         )
     given_as = spec.key if target is not spec else ""
     return Assumption(
-        target.key, value, target.unit, source, low, high, note, given_as, distribution=distribution
+        target.key,
+        value,
+        target.unit,
+        source,
+        low,
+        high,
+        note,
+        given_as,
+        distribution=distribution,
+        file_unit=unit,
     )
 
 

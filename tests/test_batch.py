@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from econ.batch import expand_paths, parse_vary, run_batch, run_sweep, sweep_grid, vary
+from econ.batch import expand_paths, run_batch, run_sweep, vary
 from econ.engine import evaluate
 from econ.errors import InputError
 from econ.scenario import load_scenario
@@ -84,40 +84,6 @@ def test_expand_paths_errors(tmp_path: Path) -> None:
         expand_paths([tmp_path])
 
 
-def test_parse_vary_inclusive_stop() -> None:
-    base = load_scenario(NATIONAL)
-    assert parse_vary("benchmark_cost_usd_per_kg=9:14:1", base) == (
-        "benchmark_cost_usd_per_kg",
-        [9.0, 10.0, 11.0, 12.0, 13.0, 14.0],
-    )
-    _key, values = parse_vary("discount_rate=0.01:0.1:0.01", base)
-    assert len(values) == 10 and values[-1] == 0.1 and values[2] == 0.03
-    assert parse_vary("learning_rate=0.2", base) == ("learning_rate", [0.2])
-
-
-@pytest.mark.parametrize(
-    "text, message",
-    [
-        ("nonsense_key=1:2:1", "not an input"),
-        ("benchmark_cost_usd_per_kg", "expected KEY=START:STOP:STEP"),
-        ("benchmark_cost_usd_per_kg=1:x:1", "expected numbers"),
-        ("benchmark_cost_usd_per_kg=1:2", "3 numbers"),
-        ("benchmark_cost_usd_per_kg=3:1:1", "below START"),
-        ("benchmark_cost_usd_per_kg=1:3:0", "STEP must be positive"),
-        ("benchmark_cost_usd_per_kg=-1:3:1", "must be in"),
-        ("discount_rate=0.5:1:0.5", "must be in"),
-    ],
-)
-def test_parse_vary_errors(text: str, message: str) -> None:
-    with pytest.raises(InputError, match=message):
-        parse_vary(text, load_scenario(NATIONAL))
-
-
-def test_sweep_grid_order() -> None:
-    grid = sweep_grid([("a", [1.0, 2.0]), ("b", [3.0, 4.0, 5.0])])
-    assert len(grid) == 6 and grid[0] == (("a", 1.0), ("b", 3.0)) and grid[3][0] == ("a", 2.0)
-
-
 def test_vary_widens_own_bounds_but_keeps_domain() -> None:
     base = load_scenario(NATIONAL)
     varied = vary(base, [("consumption_t_per_yr", 50_000.0)])
@@ -126,43 +92,38 @@ def test_vary_widens_own_bounds_but_keeps_domain() -> None:
         vary(base, [("consumption_t_per_yr", -1.0)])
 
 
-def test_sweep_2d(tmp_path: Path) -> None:
+def test_sweep_files_builds_each_variant_named_after_its_values(tmp_path: Path) -> None:
+    """``econ sweep --files``: a workbook and a summary per variant, each named
+    KEY=VALUE, holding the variant's own evaluation."""
     report = run_sweep(
         NATIONAL,
-        ["benchmark_cost_usd_per_kg=9:14:1", "consumption_t_per_yr=1000:3000:1000"],
+        ["benchmark_cost_usd_per_kg=9:14:1", "consumption_t_per_yr=1000,3000,2000"],
         tmp_path,
+        sets=["learning_rate=0"],
         workers=2,
         progress=False,
     )
     assert report.exit_code == 0 and len(report.rows) == 18
-    sweep = report.sweep
-    assert sweep is not None and sweep.keys == ["benchmark_cost_usd_per_kg", "consumption_t_per_yr"]
     base = load_scenario(NATIONAL)
-    for i, bench in enumerate(sweep.axes[0]):
-        for j, volume in enumerate(sweep.axes[1]):
-            sc = vary(
-                base, [("benchmark_cost_usd_per_kg", bench), ("consumption_t_per_yr", volume)]
-            )
-            # independent computation of the subsidy: max(domestic - benchmark, 0) x volume
-            expected = max(sc.value("domestic_cost_usd_per_kg") - bench, 0) * volume * 1000
-            assert sweep.values[i][j] == pytest.approx(expected, rel=1e-9)
-            assert sweep.values[i][j] == evaluate(sc).scalars()["ref_subsidy_usd_per_yr"]
-    index = (tmp_path / "index.html").read_text(encoding="utf-8")
-    assert index.count('class="num heat"') == 18 and 'id="sweep-table"' in index
+    names = {r.name for r in report.rows}
+    assert "national_ree_gap--benchmark_cost_usd_per_kg=9--consumption_t_per_yr=1000" in names
+    assert "national_ree_gap--benchmark_cost_usd_per_kg=14--consumption_t_per_yr=3000" in names
+    for row in report.rows:
+        values = dict(part.split("=") for part in row.name.split("--")[1:])
+        bench, volume = (
+            float(values["benchmark_cost_usd_per_kg"]),
+            float(values["consumption_t_per_yr"]),
+        )
+        # independent computation of the subsidy: max(domestic - benchmark, 0) x volume
+        expected = max(base.value("domestic_cost_usd_per_kg") - bench, 0) * volume * 1000
+        assert row.metrics["ref_subsidy_usd_per_yr"] == pytest.approx(expected, rel=1e-9)
+        assert (tmp_path / f"{row.name}.html").exists() and (tmp_path / f"{row.name}.xlsx").exists()
 
 
-def test_sweep_1d_and_metric_validation(tmp_path: Path) -> None:
-    report = run_sweep(
-        NATIONAL,
-        ["learning_rate=0.05:0.15:0.05"],
-        tmp_path,
-        workers=1,
-        metric="gap_close_year",
-        progress=False,
-    )
-    assert report.sweep is not None and len(report.sweep.values) == 3
-    with pytest.raises(InputError, match="not a metric"):
-        run_sweep(NATIONAL, ["learning_rate=0.1"], tmp_path, metric="npv_usd")
+def test_sweep_files_is_capped_before_expansion(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="1,001 values"):
+        run_sweep(NATIONAL, ["learning_rate=0:1000:1"], tmp_path, progress=False)
+    assert not any(tmp_path.iterdir())
 
 
 def test_scheduler_without_dask_says_how_to_install(

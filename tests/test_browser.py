@@ -222,3 +222,29 @@ def test_index_layout(browser: Any, built: BatchReport, width: int) -> None:
     """The batch index fits 1280 px without sideways scroll (brief columns,
     the rest on demand) and reflows at 390 px."""
     _check_layout(browser, built.index, width, f"index-{width}.png")
+
+
+@pytest.fixture(scope="module")
+def sweeps(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A one-key and a two-key sweep page of the magnets plant."""
+    from econ.analysis.sweep import sweep
+    from econ.report.sweep import write_sweep
+
+    base = load_scenario(ROOT / "seeds" / "magnets_plant.toml")
+    grids = {
+        "one-key": ["benchmark_cost_usd_per_kg=80:130:5"],
+        "two-keys": ["capex_usd=100:300:50", "benchmark_cost_usd_per_kg=60:160:20"],
+    }
+    return {
+        name: write_sweep(sweep(base, grid), tmp_path_factory.mktemp(name))[0]
+        for name, grid in grids.items()
+    }
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+@pytest.mark.parametrize("kind", ["one-key", "two-keys"])
+def test_sweep_layout(browser: Any, sweeps: dict[str, Path], kind: str, width: int) -> None:
+    """The sweep page (chart or heat map, crossings, table) fits the screen at
+    desktop and phone width, chart text included at 11 px or more."""
+    m = _check_layout(browser, sweeps[kind], width, f"sweep-{kind}-{width}.png")
+    assert any(t == "104.94" or "104.94 USD/kg" in t for _, t in m["sizes"])
