@@ -297,13 +297,9 @@ def read_workbook(path: str | Path) -> EditedWorkbook:
     for key, value, low, high in _iter_inputs(path, wb, meta, original):
         a = original.assumptions[key]
         if a.file_key not in data["assumptions"]:  # a documented default, not in the file
-            kept = _unchanged(value, a.value)
-            same = tuple(kept) == a.value if isinstance(kept, list) else kept == a.value
-            if same and low is None and high is None:
+            if value == a.value and low is None and high is None:
                 continue
-            data["assumptions"][a.file_key] = {
-                "source": {"assumption": f"edited in the workbook (was the default {a.value!r})"}
-            }
+            data["assumptions"][a.file_key] = {"source": a.source.to_toml_table()}
         entry = data["assumptions"][a.file_key]
         entry["value"] = list(value) if isinstance(value, tuple) else value
         entry["unit"] = original.model.input(key).unit
