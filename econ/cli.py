@@ -181,10 +181,15 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
 def _cmd_run(args: argparse.Namespace) -> int:
     """`make run`: build every scenario of a folder (one line each), write its
     index and say which files to open."""
+    from econ.analysis.portfolio import is_portfolio_file
     from econ.build import build_scenario
     from econ.report.html import IndexRow, compare_keys, index_columns, write_index
 
-    paths = sorted(Path(args.folder).glob("*.toml"))
+    folder = Path(args.folder)
+    found = sorted(folder.glob("*.toml"))
+    portfolios = [p for p in found if is_portfolio_file(p)]
+    portfolios += sorted(p for p in folder.glob("portfolios/*.toml") if is_portfolio_file(p))
+    paths = [p for p in found if p not in portfolios]
     if not paths:
         raise InputError(args.folder, None, "no *.toml scenario files in this folder")
     out = Path(args.output)
@@ -216,6 +221,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
         compare=compare_keys(list(models.values())),
         summary_files=False,
     )
+    if portfolios:
+        from econ.analysis.portfolio import load_portfolio, run_portfolio
+        from econ.report.portfolio import write_portfolio_outputs
+
+        for path in portfolios:
+            written = write_portfolio_outputs(run_portfolio(load_portfolio(path)), out)
+            print(f"built portfolio {' and '.join(str(p) for p in written)}")
     first = rows[0].name
     print(
         "\nOpen first:\n"
@@ -250,6 +262,42 @@ def _cmd_risk(args: argparse.Namespace) -> int:
     if args.draws_csv:
         print(f"draws: {result.write_draws(args.draws_csv)}")
     return EXIT_OK
+
+
+def _cmd_portfolio(args: argparse.Namespace) -> int:
+    from econ.analysis.portfolio import format_portfolio, load_portfolio, run_portfolio
+
+    result = run_portfolio(load_portfolio(args.portfolio))
+    print(format_portfolio(result))
+    if args.output:
+        from econ.report.portfolio import write_portfolio_outputs
+
+        for path in write_portfolio_outputs(result, Path(args.output)):
+            print(f"wrote {path}")
+    return EXIT_OK
+
+
+def _portfolio_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    portfolio = sub.add_parser(
+        "portfolio",
+        help="spread a budget over project scenarios (exact optimizer)",
+        description='Read a portfolio file (kind = "portfolio": project scenario files, the '
+        "budget and its yearly envelope, the state's discount rate, the objective and an "
+        "optional volume target), price each project's instruments at their breakeven size "
+        "and choose which projects to support with which instrument, exactly "
+        "(scipy.optimize.milp). Prints the supported projects, the fiscal cost by year "
+        "against the envelope, capacity against the target, the marginal project and what "
+        "one more billion rubles would buy.",
+    )
+    portfolio.add_argument("portfolio", metavar="PORTFOLIO.toml")
+    portfolio.add_argument(
+        "-o",
+        "--output",
+        default=None,
+        metavar="DIR",
+        help="also write DIR/<name>.html (with the cost curve) and DIR/<name>.xlsx",
+    )
+    portfolio.set_defaults(func=_cmd_portfolio)
 
 
 def _risk_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -395,6 +443,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("-o", "--output", default="workbooks", metavar="DIR")
     run.set_defaults(func=_cmd_run)
     _risk_parser(sub)
+    _portfolio_parser(sub)
     return parser
 
 
