@@ -175,7 +175,23 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
         print("  " + " " * 14 + "".join(f"{y:>16,.6g}" for y in tw.axis_b))
         for x, row in zip(tw.axis_a, tw.values, strict=True):
             print(f"  {x:>14,.6g}" + "".join(f"{format_item(v, item):>16}" for v in row))
+    if args.output:
+        _write_analysis(scenario, Path(args.output), t)
     return EXIT_OK
+
+
+def _write_analysis(scenario: Scenario, out: Path, t: object, risk: object = None) -> None:
+    """The workbook (with its Sensitivity and Risk sheets) and the HTML
+    summary (with its tornado and risk sections) of an analysis."""
+    from econ.excel import write_workbook
+    from econ.excel.sheets_risk import analysis_sheets
+    from econ.report.html import write_summary
+
+    results = evaluate(scenario)
+    extra = analysis_sheets(t, risk)  # type: ignore[arg-type]
+    xlsx = write_workbook(scenario, results, out / f"{scenario.name}.xlsx", extra_sheets=extra)
+    html = write_summary(scenario, results, out / f"{scenario.name}.html", risk)
+    print(f"wrote {xlsx}\nwrote {html}")
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -261,6 +277,10 @@ def _cmd_risk(args: argparse.Namespace) -> int:
     print(format_risk(result))
     if args.draws_csv:
         print(f"draws: {result.write_draws(args.draws_csv)}")
+    if args.output:
+        from econ.analysis.sensitivity import tornado
+
+        _write_analysis(result.scenario, Path(args.output), tornado(result.scenario), result)
     return EXIT_OK
 
 
@@ -337,6 +357,14 @@ def _risk_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         help="evaluate the chunks on a Dask scheduler (or set ECON_SCHEDULER)",
     )
     risk.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    risk.add_argument(
+        "-o",
+        "--output",
+        default=None,
+        metavar="DIR",
+        help="also write DIR/<name>.xlsx with Sensitivity and Risk sheets and DIR/<name>.html "
+        "with the tornado, the histogram and cumulative curve",
+    )
     risk.set_defaults(func=_cmd_risk)
 
 
@@ -432,6 +460,13 @@ def _parser() -> argparse.ArgumentParser:
     sens.add_argument("--metric", help="metric key (default: the model's default metric)")
     sens.add_argument("--steps", type=int, default=0, help="points from low to high (spider)")
     sens.add_argument("--pair", nargs=2, metavar="KEY", help="two inputs for a two-way table")
+    sens.add_argument(
+        "-o",
+        "--output",
+        default=None,
+        metavar="DIR",
+        help="also write DIR/<name>.xlsx with a Sensitivity sheet and DIR/<name>.html",
+    )
     sens.set_defaults(func=_cmd_sensitivity)
 
     run = sub.add_parser(
