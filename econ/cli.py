@@ -289,6 +289,10 @@ def _cmd_portfolio(args: argparse.Namespace) -> int:
 
     result = run_portfolio(load_portfolio(args.portfolio))
     print(format_portfolio(result))
+    if args.draws:
+        from econ.analysis.portfolio import format_portfolio_risk, portfolio_risk
+
+        print(format_portfolio_risk(portfolio_risk(result, args.draws, args.seed), result))
     if args.output:
         from econ.report.portfolio import write_portfolio_outputs
 
@@ -310,6 +314,16 @@ def _portfolio_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "one more billion rubles would buy.",
     )
     portfolio.add_argument("portfolio", metavar="PORTFOLIO.toml")
+    portfolio.add_argument(
+        "-n",
+        "--draws",
+        type=int,
+        default=0,
+        metavar="DRAWS",
+        help="Monte Carlo of the supported set: the probability that the budget and the "
+        "envelope suffice when each project's assumptions are drawn (default: none)",
+    )
+    portfolio.add_argument("--seed", type=int, default=0, metavar="S", help="default 0")
     portfolio.add_argument(
         "-o",
         "--output",

@@ -202,3 +202,28 @@ def test_run_builds_portfolios_and_batch_skips_them(tmp_path: Path) -> None:
     assert (tmp_path / "out" / "portfolio_60bn.html").exists()
     assert (tmp_path / "out" / "magnets_plant.xlsx").exists()
     assert math.isfinite(run_portfolio(load_portfolio(folder / "p.toml")).budget_usd)
+
+
+def test_portfolio_monte_carlo_equals_a_plain_loop_over_the_draws(tmp_path: Path) -> None:
+    from econ.analysis.montecarlo import sample_inputs
+    from econ.analysis.portfolio import portfolio_risk
+
+    result = run_portfolio(load_portfolio(_portfolio(tmp_path, budget=1000)))
+    chosen = np.flatnonzero(result.solution.chosen)
+    assert len(chosen) >= 2
+    risk = portfolio_risk(result, draws=40, seed=5)
+    assert portfolio_risk(result, draws=40, seed=5).spend.tolist() == risk.spend.tolist()
+    streams = np.random.SeedSequence(5).spawn(len(result.options.names))
+    expected = [0.0] * 40
+    for i in chosen:
+        p = int(result.options.project[i])
+        sc = result.portfolio.projects[p]
+        inputs = sample_inputs(sc, 40, int(streams[p].generate_state(1)[0]))
+        for j in range(40):
+            r = econ.evaluate(sc, {k: v[j : j + 1] for k, v in inputs.items()})
+            rate = max(float(r.metric("breakeven_subsidy_usd_per_kg")[0]), 0.0)
+            for year, volume in zip(sc.years, r.row("volume_t_per_yr"), strict=True):
+                expected[j] += rate * volume * 1000 / 1.08 ** (year - 2025 + 1)
+    assert risk.spend == pytest.approx(expected, rel=1e-12)
+    assert risk.p_budget == np.mean(np.array(expected) <= result.budget_usd)
+    assert main(["portfolio", str(tmp_path / "p.toml"), "-n", "50"]) == 0

@@ -77,10 +77,13 @@ __all__ = [
     "ONE_MORE_RUB",
     "Portfolio",
     "PortfolioResult",
+    "PortfolioRisk",
     "Term",
     "format_portfolio",
+    "format_portfolio_risk",
     "is_portfolio_file",
     "load_portfolio",
+    "portfolio_risk",
     "run_portfolio",
 ]
 
@@ -384,6 +387,15 @@ class PortfolioResult:
         nxt = int(rest[np.argmin(per[rest])]) if len(rest) else None
         return last, nxt
 
+    def shortfall(self, i: int) -> tuple[float, float]:
+        """What keeps option ``i`` out if added to the chosen set: (budget
+        short, USD; the largest excess over the envelope in a year, USD/yr);
+        0 where it fits."""
+        chosen = self.solution.chosen
+        short = float(self.spend[chosen].sum() + self.spend[i] - self.budget_usd)
+        over = self.cost_by_year + self.options.cost_usd_per_yr[i] - self.envelope_usd_per_yr
+        return max(short, 0.0), max(float(np.max(over)), 0.0)
+
 
 def run_portfolio(portfolio: Portfolio) -> PortfolioResult:
     """Evaluate the projects, solve the allocation and the one-more-billion variant."""
@@ -569,9 +581,13 @@ def format_portfolio(result: PortfolioResult) -> str:
             f"{_usd(o.cost_pv_usd[last] / o.capacity_t_per_yr[last])} PV per t/yr"
         )
     if nxt is not None:
+        short, over = result.shortfall(nxt)
+        why = [f"the budget is {_usd(short)} short"] if short else []
+        why += [f"the envelope is exceeded by up to {_usd(over)}/yr"] if over else []
         lines.append(
             f"  Next in line (cheapest capacity not supported): {o.names[o.project[nxt]]}, "
             f"{_usd(o.cost_pv_usd[nxt] / o.capacity_t_per_yr[nxt])} PV per t/yr"
+            + (f"; added, {' and '.join(why)}" if why else "")
         )
     more = result.more
     added = _names(result, more.chosen & ~sol.chosen)
@@ -590,3 +606,99 @@ def format_portfolio(result: PortfolioResult) -> str:
         "the projects' evaluation included)"
     )
     return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class PortfolioRisk:
+    """Monte Carlo of the chosen set's fiscal cost (:func:`portfolio_risk`).
+
+    Attributes:
+        draws, seed: as asked.
+        spend: shape ``(draws,)``, the chosen set's draw on the budget (PV or
+            nominal, per the budget's basis), USD; NaN where a project's
+            breakeven has no value in that draw.
+        peak_usd_per_yr: shape ``(draws,)``, the largest yearly fiscal cost.
+        p_budget: share of draws where the spend fits the budget;
+            p_envelope where every year fits the envelope; p_both both.
+        se: the standard error of ``p_both``, ``sqrt(p (1 - p) / n)``.
+    """
+
+    draws: int
+    seed: int
+    spend: Array
+    peak_usd_per_yr: Array
+    p_budget: float
+    p_envelope: float
+    p_both: float
+    se: float
+
+
+def portfolio_risk(result: PortfolioResult, draws: int = 10_000, seed: int = 0) -> PortfolioRisk:
+    """The probability that the budget (and the envelope) suffices for the
+    chosen set when each supported project's assumptions are drawn from their
+    distributions (:func:`econ.analysis.montecarlo.sample_inputs`, one
+    independent stream per project from ``SeedSequence(seed)``) and its
+    instrument is re-priced at the drawn breakeven size. Projects are drawn
+    independently of each other (shared assumptions such as the exchange
+    rate are not tied across projects).
+
+    Raises:
+        InputError: fewer than 2 draws, or a draw a project's model refuses.
+    """
+    from econ.analysis.montecarlo import CHUNK, _draw_error, sample_inputs
+
+    if draws < 2:
+        raise InputError(None, "--draws", f"expected at least 2 draws (got {draws})")
+    o, chosen = result.options, result.solution.chosen
+    first = o.years[0]
+    y_count = len(o.years)
+    factor = (1.0 + o.state_discount_rate) ** -(np.arange(y_count, dtype=np.float64) + 1.0)
+    cost = np.zeros((draws, y_count))
+    streams = np.random.SeedSequence(seed).spawn(len(o.names))
+    items = ["breakeven_subsidy_usd_per_kg", "volume_t_per_yr"]
+    for i in np.flatnonzero(chosen):
+        p = int(o.project[i])
+        scenario = result.portfolio.projects[p]
+        inputs = sample_inputs(scenario, draws, int(streams[p].generate_state(1)[0]))
+        cols = np.asarray(scenario.years) - first
+        for lo in range(0, draws, CHUNK):
+            part = {k: v[lo : lo + CHUNK] for k, v in inputs.items()}
+            try:
+                values = evaluate(scenario, part, items=items).values
+            except InputError as exc:
+                raise _draw_error(scenario, exc, lo) from None
+            n = len(next(iter(part.values())))
+            rate = np.broadcast_to(values["breakeven_subsidy_usd_per_kg"][:, 0], (n,))
+            volume = np.broadcast_to(values["volume_t_per_yr"], (n, len(cols)))
+            with np.errstate(invalid="ignore"):
+                cost[lo : lo + n, cols] += np.maximum(rate, 0.0)[:, None] * volume * 1000.0
+    spend = cost @ factor if result.portfolio.budget_basis == "pv" else cost.sum(axis=1)
+    with np.errstate(invalid="ignore"):
+        fits_budget = spend <= result.budget_usd
+        fits_env = np.all(cost <= result.envelope_usd_per_yr, axis=1)
+    both = float(np.mean(fits_budget & fits_env))
+    return PortfolioRisk(
+        draws,
+        seed,
+        spend,
+        cost.max(axis=1),
+        float(np.mean(fits_budget)),
+        float(np.mean(fits_env)),
+        both,
+        math.sqrt(both * (1 - both) / draws),
+    )
+
+
+def format_portfolio_risk(risk: PortfolioRisk, result: PortfolioResult) -> str:
+    """The Monte Carlo of the chosen set as text."""
+    ok = risk.spend[np.isfinite(risk.spend)]
+    pct = np.percentile(ok, [5, 50, 95]) if len(ok) else [math.nan] * 3
+    return "\n".join(
+        [
+            f"Monte Carlo of the supported set: {risk.draws:,} draws, seed {risk.seed}",
+            f"  Budget draw P5 / P50 / P95: {_usd(pct[0])} / {_usd(pct[1])} / {_usd(pct[2])} "
+            f"against {_usd(result.budget_usd)}",
+            f"  P(budget suffices) {risk.p_budget:.1%}; P(every year within the envelope) "
+            f"{risk.p_envelope:.1%}; both {risk.p_both:.1%} (SE {risk.se:.1%})",
+        ]
+    )

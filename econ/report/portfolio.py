@@ -64,10 +64,13 @@ def findings(result: PortfolioResult) -> list[str]:
             "per t/yr."
         )
     if nxt is not None:
+        short, over = result.shortfall(nxt)
+        why = [f"the budget would be {_f(short, 'USD')} short"] if short else []
+        why += [f"the envelope exceeded by up to {_f(over, 'USD')} a year"] if over else []
         out.append(
             f"Next in line (cheapest capacity not supported): {o.titles[o.project[nxt]]}, "
             f"{_f(o.cost_pv_usd[nxt] / o.capacity_t_per_yr[nxt], 'USD')} of fiscal cost PV "
-            "per t/yr."
+            "per t/yr" + (f"; added, {' and '.join(why)}." if why else ".")
         )
     added = [o.titles[o.project[i]] for i in np.flatnonzero(more.chosen & ~sol.chosen)]
     dropped = [o.titles[o.project[i]] for i in np.flatnonzero(sol.chosen & ~more.chosen)]
@@ -80,9 +83,9 @@ def findings(result: PortfolioResult) -> list[str]:
         )
     else:
         out.append("One more billion rubles buys nothing more: no further option fits it.")
-    over = result.cost_by_year > result.envelope_usd_per_yr * (1 + 1e-9)
-    if over.any():  # pragma: no cover - the optimizer keeps to the envelope
-        out.append(f"Envelope exceeded in {int(over.sum())} years.")
+    exceeded = result.cost_by_year > result.envelope_usd_per_yr * (1 + 1e-9)
+    if exceeded.any():  # pragma: no cover - the optimizer keeps to the envelope
+        out.append(f"Envelope exceeded in {int(exceeded.sum())} years.")
     return out
 
 
