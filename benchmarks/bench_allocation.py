@@ -87,7 +87,7 @@ def greedy(inst: dict[str, np.ndarray]) -> float:
 
 
 def main() -> None:
-    for projects, instruments in ((20, 9), (1_000, 1), (1_000, 9)):
+    for projects, instruments in ((20, 1), (20, 9), (1_000, 1), (1_000, 9)):
         times, gaps = [], []
         for seed in range(1 if projects * instruments > 5_000 else 3):
             inst = instance(projects, instruments, seed)

@@ -243,7 +243,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
         for path in portfolios:
             written = write_portfolio_outputs(run_portfolio(load_portfolio(path)), out)
-            print(f"built portfolio {' and '.join(str(p) for p in written)}")
+            print(f"portfolio {path.name}: wrote {' and '.join(str(p) for p in written)}")
     first = rows[0].name
     print(
         "\nOpen first:\n"

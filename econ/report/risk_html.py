@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from econ.analysis.montecarlo import PERCENTILES, RiskResult
 from econ.analysis.sensitivity import Tornado, tornado
-from econ.display import format_item
+from econ.display import format_item, format_value
 from econ.errors import InputError
 from econ.report.charts_extra import histogram_svg, tornado_svg
 from econ.report.svg import NARROW, WIDE
@@ -33,6 +33,11 @@ def summary_tornado(scenario: Scenario) -> Tornado | None:
         return tornado(scenario)
     except InputError:
         return None
+
+
+def _bound(x: float, unit: str) -> str:
+    """A bound with its unit, scaled (``80.0 M USD``); a fraction as a number."""
+    return f"{x:,.4g}" if unit in ("1", "") else format_value(x, unit)
 
 
 def _tornado_section(scenario: Scenario, t: Tornado) -> str:
@@ -55,9 +60,8 @@ def _tornado_section(scenario: Scenario, t: Tornado) -> str:
     body = "".join(
         f'<tr class="{"cited" if r.cited else "illustrative"}" data-key="{escape(r.key)}">'
         f"<td>{escape(r.label)}<br><code>{escape(r.key)}</code></td>"
-        f'<td class="num" data-label="Low">{r.low:,.6g}</td>'
-        f'<td class="num" data-label="High">{r.high:,.6g}</td>'
-        f'<td data-label="Unit">{escape(r.unit)}</td>'
+        f'<td class="num" data-label="Low">{escape(_bound(r.low, r.unit))}</td>'
+        f'<td class="num" data-label="High">{escape(_bound(r.high, r.unit))}</td>'
         f'<td class="num" data-label="At low">{escape(format_item(r.at_low, item))}</td>'
         f'<td class="num" data-label="At high">{escape(format_item(r.at_high, item))}</td>'
         f'<td class="num" data-label="Swing" data-value="{r.swing!r}">'
@@ -73,7 +77,7 @@ def _tornado_section(scenario: Scenario, t: Tornado) -> str:
         f'<figure id="figure-tornado">{svgs[0]}\n{svgs[1]}'
         f"<figcaption>Tornado: {escape(t.label)} ({escape(t.unit)})</figcaption></figure>"
         '<div class="table-wrap"><table id="tornado-table" class="reflow"><thead><tr>'
-        '<th>Assumption</th><th class="num">Low</th><th class="num">High</th><th>Unit</th>'
+        '<th>Assumption</th><th class="num">Low</th><th class="num">High</th>'
         f'<th class="num">At low</th><th class="num">At high</th><th class="num">Swing</th>'
         f"</tr></thead><tbody>{body}</tbody></table></div></section>"
     )
