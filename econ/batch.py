@@ -116,7 +116,8 @@ class BatchReport:
 
 
 def expand_paths(paths_or_dirs: Iterable[str | Path]) -> list[Path]:
-    """Scenario files from files and folders (a folder gives its ``*.toml``).
+    """Scenario files from files and folders (a folder gives its ``*.toml``,
+    portfolio files left out).
 
     Raises:
         InputError: a path that does not exist, a folder without scenarios,
@@ -126,7 +127,9 @@ def expand_paths(paths_or_dirs: Iterable[str | Path]) -> list[Path]:
     for item in paths_or_dirs:
         path = Path(item)
         if path.is_dir():
-            found = sorted(path.glob("*.toml"))
+            from econ.analysis.portfolio import is_portfolio_file  # `econ portfolio` builds them
+
+            found = [p for p in sorted(path.glob("*.toml")) if not is_portfolio_file(p)]
             if not found:
                 raise InputError(path, None, "no *.toml scenario files in this folder")
             out.extend(found)

@@ -248,16 +248,37 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
         print("  " + " " * 14 + "".join(f"{y:>16,.6g}" for y in tw.axis_b))
         for x, row in zip(tw.axis_a, tw.values, strict=True):
             print(f"  {x:>14,.6g}" + "".join(f"{format_item(v, item):>16}" for v in row))
+    if args.output:
+        _write_analysis(scenario, Path(args.output), t)
     return EXIT_OK
+
+
+def _write_analysis(scenario: Scenario, out: Path, t: object, risk: object = None) -> None:
+    """The workbook (with its Sensitivity and Risk sheets) and the HTML
+    summary (with its tornado and risk sections) of an analysis."""
+    from econ.excel import write_workbook
+    from econ.excel.sheets_risk import analysis_sheets
+    from econ.report.html import write_summary
+
+    results = evaluate(scenario)
+    extra = analysis_sheets(t, risk)  # type: ignore[arg-type]
+    xlsx = write_workbook(scenario, results, out / f"{scenario.name}.xlsx", extra_sheets=extra)
+    html = write_summary(scenario, results, out / f"{scenario.name}.html", risk)
+    print(f"wrote {xlsx}\nwrote {html}")
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
     """`make run`: build every scenario of a folder (one line each), write its
     index and say which files to open."""
+    from econ.analysis.portfolio import is_portfolio_file
     from econ.build import build_scenario
     from econ.report.html import IndexRow, compare_keys, index_columns, write_index
 
-    paths = sorted(Path(args.folder).glob("*.toml"))
+    folder = Path(args.folder)
+    found = sorted(folder.glob("*.toml"))
+    portfolios = [p for p in found if is_portfolio_file(p)]
+    portfolios += sorted(p for p in folder.glob("portfolios/*.toml") if is_portfolio_file(p))
+    paths = [p for p in found if p not in portfolios]
     if not paths:
         raise InputError(args.folder, None, "no *.toml scenario files in this folder")
     out = Path(args.output)
@@ -289,6 +310,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
         compare=compare_keys(list(models.values())),
         summary_files=False,
     )
+    if portfolios:
+        from econ.analysis.portfolio import load_portfolio, run_portfolio
+        from econ.report.portfolio import write_portfolio_outputs
+
+        for path in portfolios:
+            written = write_portfolio_outputs(run_portfolio(load_portfolio(path)), out)
+            print(f"portfolio {path.name}: wrote {' and '.join(str(p) for p in written)}")
     first = rows[0].name
     print(
         "\nOpen first:\n"
@@ -322,7 +350,61 @@ def _cmd_risk(args: argparse.Namespace) -> int:
     print(format_risk(result))
     if args.draws_csv:
         print(f"draws: {result.write_draws(args.draws_csv)}")
+    if args.output:
+        from econ.analysis.sensitivity import tornado
+
+        _write_analysis(result.scenario, Path(args.output), tornado(result.scenario), result)
     return EXIT_OK
+
+
+def _cmd_portfolio(args: argparse.Namespace) -> int:
+    from econ.analysis.portfolio import format_portfolio, load_portfolio, run_portfolio
+
+    result = run_portfolio(load_portfolio(args.portfolio))
+    print(format_portfolio(result))
+    if args.draws:
+        from econ.analysis.portfolio import format_portfolio_risk, portfolio_risk
+
+        print(format_portfolio_risk(portfolio_risk(result, args.draws, args.seed), result))
+    if args.output:
+        from econ.report.portfolio import write_portfolio_outputs
+
+        for path in write_portfolio_outputs(result, Path(args.output)):
+            print(f"wrote {path}")
+    return EXIT_OK
+
+
+def _portfolio_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    portfolio = sub.add_parser(
+        "portfolio",
+        help="spread a budget over project scenarios (exact optimizer)",
+        description='Read a portfolio file (kind = "portfolio": project scenario files, the '
+        "budget and its yearly envelope, the state's discount rate, the objective and an "
+        "optional volume target), price each project's instruments at their breakeven size "
+        "and choose which projects to support with which instrument, exactly "
+        "(scipy.optimize.milp). Prints the supported projects, the fiscal cost by year "
+        "against the envelope, capacity against the target, the marginal project and what "
+        "one more billion rubles would buy.",
+    )
+    portfolio.add_argument("portfolio", metavar="PORTFOLIO.toml")
+    portfolio.add_argument(
+        "-n",
+        "--draws",
+        type=int,
+        default=0,
+        metavar="DRAWS",
+        help="Monte Carlo of the supported set: the probability that the budget and the "
+        "envelope suffice when each project's assumptions are drawn (default: none)",
+    )
+    portfolio.add_argument("--seed", type=int, default=0, metavar="S", help="default 0")
+    portfolio.add_argument(
+        "-o",
+        "--output",
+        default=None,
+        metavar="DIR",
+        help="also write DIR/<name>.html (with the cost curve) and DIR/<name>.xlsx",
+    )
+    portfolio.set_defaults(func=_cmd_portfolio)
 
 
 def _risk_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -362,6 +444,14 @@ def _risk_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         help="evaluate the chunks on a Dask scheduler (or set ECON_SCHEDULER)",
     )
     risk.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    risk.add_argument(
+        "-o",
+        "--output",
+        default=None,
+        metavar="DIR",
+        help="also write DIR/<name>.xlsx with Sensitivity and Risk sheets and DIR/<name>.html "
+        "with the tornado, the histogram and cumulative curve",
+    )
     risk.set_defaults(func=_cmd_risk)
 
 
@@ -512,6 +602,13 @@ def _parser() -> argparse.ArgumentParser:
     sens.add_argument("--metric", help="metric key (default: the model's default metric)")
     sens.add_argument("--steps", type=int, default=0, help="points from low to high (spider)")
     sens.add_argument("--pair", nargs=2, metavar="KEY", help="two inputs for a two-way table")
+    sens.add_argument(
+        "-o",
+        "--output",
+        default=None,
+        metavar="DIR",
+        help="also write DIR/<name>.xlsx with a Sensitivity sheet and DIR/<name>.html",
+    )
     sens.set_defaults(func=_cmd_sensitivity)
 
     ins = sub.add_parser(
@@ -534,6 +631,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("-o", "--output", default="workbooks", metavar="DIR")
     run.set_defaults(func=_cmd_run)
     _risk_parser(sub)
+    _portfolio_parser(sub)
     return parser
 
 

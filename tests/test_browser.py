@@ -95,8 +95,8 @@ def test_summary_in_browser(browser: Any, built: BatchReport, seed: Path, tmp_pa
     page, errors, external = _open(browser, built.out_dir / f"{scenario.name}.html")
     try:
         assert page.locator("#scenario-title").inner_text() == scenario.title
-        charts = page.locator("svg.chart.wide")  # at 1000 px the desktop charts show
-        notes = page.locator("p.chart-note")
+        charts = page.locator("#charts svg.chart.wide")  # at 1000 px the desktop charts show
+        notes = page.locator("#charts p.chart-note")
         assert charts.count() + notes.count() == len(scenario.model.charts)
         for i in range(charts.count()):
             chart = charts.nth(i)
@@ -115,7 +115,9 @@ def test_summary_in_browser(browser: Any, built: BatchReport, seed: Path, tmp_pa
             if math.isfinite(values[key]) and card.get_attribute("data-unit") == "USD/kg":
                 number = f"{abs(values[key]):,.2f}"  # a price: 2 decimals, brackets if < 0
                 assert text == (f"({number})" if values[key] < 0 else number) + " USD/kg"
-        assert page.locator("tr.cited, tr.illustrative").count() == len(scenario.assumptions)
+        rows = page.locator("#assumptions-table tr.cited, #assumptions-table tr.illustrative")
+        assert rows.count() == len(scenario.assumptions)
+        assert page.locator("#sensitivity svg.tornado.wide").count() == 1
         if seed == SEEDS[0]:
             page.screenshot(path=str(tmp_path / "summary.png"), full_page=True)
             assert (tmp_path / "summary.png").stat().st_size > 10_000

@@ -363,10 +363,16 @@ def _stored(x: float) -> float:
 def _unsupported_edits(path: Path, wb: Any) -> Iterator[str]:
     """Added sheets and comments (formula changes need the formulas: see
     :func:`formula_changes`)."""
+    from econ.excel.sheets_risk import ANALYSIS_SHEETS
     from econ.excel.writer import SHEET_NAMES
 
     for name in wb.sheetnames:
-        if name not in SHEET_NAMES and name != META_SHEET:
+        if name in ANALYSIS_SHEETS:
+            yield (
+                f"sheet '{name}' holds econ's analysis of the inputs as built: the rebuilt "
+                "workbook leaves it out (run `econ risk -o` or `econ sensitivity -o` again)"
+            )
+        elif name not in SHEET_NAMES and name != META_SHEET:
             yield f"sheet '{name}' was added: it is not carried into the rebuilt workbook"
     for ws in wb.worksheets:
         for row in ws.iter_rows():

@@ -373,6 +373,7 @@ class _Builder:
         self.sc = scenario
         self.res = results
         self.model = scenario.model
+        self.extra_sheets: Callable[[Workbook], None] | None = None
         self.st = Styles(wb)
         self.layout = Layout(scenario.horizon_yr)
         self.years = list(scenario.years)
@@ -523,6 +524,8 @@ class _Builder:
         )
         self.bounds_block(checks, 4 + len(self.model.items_with("check")) + 1)
         self.charts(charts)
+        if self.extra_sheets is not None:  # analysis sheets: econ.excel.sheets_risk
+            self.extra_sheets(self.wb)
         self.cover(cover)
         self.meta(meta)
         meta.hide()
@@ -1336,7 +1339,13 @@ class _Builder:
                 self.text(ws, r, 1, value)
 
 
-def write_workbook(scenario: Scenario, results: Results, path: str | Path) -> Path:
+def write_workbook(
+    scenario: Scenario,
+    results: Results,
+    path: str | Path,
+    *,
+    extra_sheets: Callable[[Workbook], None] | None = None,
+) -> Path:
     """Write ``scenario`` as a live Excel workbook.
 
     The file is written to a temporary file in the same folder and moved into
@@ -1348,6 +1357,8 @@ def write_workbook(scenario: Scenario, results: Results, path: str | Path) -> Pa
         results: ``econ.evaluate(scenario)``; every cached formula result
             comes from it (first scenario when it holds several).
         path: the ``.xlsx`` file to write.
+        extra_sheets: adds sheets after Charts (the Sensitivity and Risk
+            sheets of :mod:`econ.excel.sheets_risk`).
 
     Returns:
         The path written.
@@ -1381,7 +1392,9 @@ def write_workbook(scenario: Scenario, results: Results, path: str | Path) -> Pa
         wb.set_custom_property("econ_version", econ.__version__)
         wb.set_custom_property("econ_scenario", scenario.name)
         wb.set_custom_property("econ_model", scenario.model.name)
-        _Builder(wb, scenario, results).build()
+        builder = _Builder(wb, scenario, results)
+        builder.extra_sheets = extra_sheets
+        builder.build()
         wb.close()
         umask = os.umask(0)
         os.umask(umask)

@@ -225,13 +225,15 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-def render_summary(scenario: Scenario, results: Results) -> str:
+def render_summary(scenario: Scenario, results: Results, risk: Any = None) -> str:
     """The HTML summary of one evaluated scenario.
 
     Args:
         scenario: the scenario (its text is escaped).
         results: its evaluation (``evaluate(scenario)``); only the first
             scenario of the results is shown.
+        risk: a :class:`~econ.analysis.montecarlo.RiskResult` to show (the
+            tornado is always shown: :mod:`econ.report.risk_html`).
 
     Returns:
         A complete, self-contained HTML document.
@@ -291,8 +293,15 @@ def render_summary(scenario: Scenario, results: Results) -> str:
         last_year=last_year,
         learning=learning,
         items=items,
+        analysis=_analysis(scenario, risk),
         version=__version__,
     )
+
+
+def _analysis(scenario: Scenario, risk: Any) -> Markup:
+    from econ.report.risk_html import analysis_sections
+
+    return analysis_sections(scenario, risk=risk)
 
 
 def write_text_atomic(text: str, path: str | Path) -> Path:
@@ -311,9 +320,9 @@ def write_text_atomic(text: str, path: str | Path) -> Path:
     return path
 
 
-def write_summary(scenario: Scenario, results: Results, path: str | Path) -> Path:
+def write_summary(scenario: Scenario, results: Results, path: str | Path, risk: Any = None) -> Path:
     """Render the summary of ``scenario`` and write it atomically to ``path``."""
-    return write_text_atomic(render_summary(scenario, results), path)
+    return write_text_atomic(render_summary(scenario, results, risk), path)
 
 
 @dataclass

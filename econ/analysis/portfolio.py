@@ -1,0 +1,704 @@
+"""Portfolio files: a budget spread over project scenarios.
+
+A portfolio file is TOML with ``kind = "portfolio"``::
+
+    kind = "portfolio"
+    name = "portfolio_60bn"
+    title = "60 bn rubles over the seed projects"
+    objective = "capacity"          # or "projects", or "cost" (needs [target])
+    first_year = 2025               # optional: the calendar's first year
+
+    [[projects]]
+    file = "magnets_plant.toml"     # relative to the portfolio file
+    instruments = ["production_subsidy"]   # optional: the instruments allowed
+
+    [budget]                        # what the chosen options may cost in all
+    value = 60
+    unit = "bn RUB"
+    basis = "pv"                    # "pv" (at the state's rate) or "nominal"
+    source = { publication = "...", date = "...", figure = "..." }
+
+    [envelope]                      # optional: the most spent in any one year
+    value = 10
+    unit = "bn RUB"
+    source = { assumption = "..." }
+
+    [fx_rub_per_usd]                # needed for terms in rubles
+    value = 80.65
+    unit = "RUB/USD"
+    source = { ... }
+
+    [state_discount_rate]
+    value = 0.08
+    unit = "1"
+    source = { ... }
+
+    [target]                        # optional; required by objective "cost"
+    value = 50000
+    unit = "t/yr"
+    year = 2030
+    source = { ... }
+
+Every term carries its unit and a source, as a scenario's assumptions do.
+:func:`run_portfolio` evaluates the projects, builds the options table
+(:func:`econ.analysis.allocation.instrument_options`), solves the allocation
+and re-solves it with one more billion rubles (added to the budget, and
+spendable in whichever years the envelope needs it).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from econ.analysis.allocation import (
+    INSTRUMENTS,
+    OBJECTIVES,
+    Objective,
+    Options,
+    Solution,
+    instrument_options,
+    solve_allocation,
+)
+from econ.engine import Results, evaluate
+from econ.errors import InputError
+from econ.scenario import Scenario, Source, _parse_source, load_scenario
+from econ.units import UnitError, convert
+
+__all__ = [
+    "ONE_MORE_RUB",
+    "Portfolio",
+    "PortfolioResult",
+    "PortfolioRisk",
+    "Term",
+    "format_portfolio",
+    "format_portfolio_risk",
+    "is_portfolio_file",
+    "load_portfolio",
+    "portfolio_risk",
+    "run_portfolio",
+]
+
+Array = NDArray[np.float64]
+
+#: The extra budget of "what one more billion rubles would buy".
+ONE_MORE_RUB = 1e9
+_OBJECTIVE_TEXT = {
+    "capacity": "most capacity supported",
+    "projects": "most projects supported",
+    "cost": "least fiscal cost to reach the target",
+}
+_TOP = {
+    "kind",
+    "name",
+    "title",
+    "description",
+    "objective",
+    "first_year",
+    "projects",
+    "budget",
+    "envelope",
+    "fx_rub_per_usd",
+    "state_discount_rate",
+    "target",
+}
+
+
+@dataclass(frozen=True)
+class Term:
+    """One number of the portfolio file: as written, in canonical units, and its source."""
+
+    key: str
+    value: float
+    unit: str
+    canonical: float
+    canonical_unit: str
+    source: Source
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Portfolio:
+    """A parsed portfolio file (see module docs)."""
+
+    path: Path | None
+    name: str
+    title: str
+    description: str
+    objective: Objective
+    projects: tuple[Scenario, ...]
+    instruments: tuple[tuple[str, ...], ...]
+    budget: Term
+    budget_basis: str
+    envelope: Term | None
+    fx: Term | None
+    state_discount_rate: Term
+    target: Term | None
+    target_year: int | None
+    first_year: int | None
+
+    @property
+    def terms(self) -> tuple[Term, ...]:
+        """Every number of the file with its source."""
+        found = (
+            self.budget,
+            self.envelope,
+            self.fx,
+            self.state_discount_rate,
+            self.target,
+        )
+        return tuple(t for t in found if t is not None)
+
+
+def is_portfolio_file(path: str | Path) -> bool:
+    """True for a TOML file whose top level says ``kind = "portfolio"``
+    (False for anything else, unreadable files included)."""
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False
+    return data.get("kind") == "portfolio"
+
+
+def _need(data: Mapping[str, Any], key: str, kind: type, file: Path, what: str) -> Any:
+    if key not in data:
+        raise InputError(file, key, f"missing (expected {what})")
+    value = data[key]
+    if isinstance(value, bool) or not isinstance(value, kind):
+        raise InputError(file, key, f"expected {what}, found {value!r}")
+    return value
+
+
+def _term(
+    data: Mapping[str, Any],
+    key: str,
+    to: str,
+    file: Path,
+    fx: float | None,
+    extra: frozenset[str] = frozenset(),
+) -> Term:
+    raw = data[key]
+    if not isinstance(raw, dict):
+        raise InputError(file, key, f"expected a table with value, unit and source, found {raw!r}")
+    allowed = {"value", "unit", "source", "note", *extra}
+    unknown = sorted(set(raw) - allowed)
+    if unknown:
+        raise InputError(
+            file, f"{key}.{unknown[0]}", f"unknown key (allowed: {', '.join(sorted(allowed))})"
+        )
+    value = raw.get("value")
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise InputError(file, f"{key}.value", f"expected a finite number, found {value!r}")
+    unit = raw.get("unit")
+    if not isinstance(unit, str):
+        raise InputError(file, f"{key}.unit", f"expected a unit such as {to!r}, found {unit!r}")
+    try:
+        canonical = convert(float(value), unit, to, rub_per_usd=fx)
+    except UnitError as exc:
+        hint = "" if fx is not None or "RUB" not in unit else " (give [fx_rub_per_usd])"
+        raise InputError(file, f"{key}.unit", f"{exc}{hint}") from None
+    source = _parse_source(raw.get("source"), file, f"{key}.source")
+    note = raw.get("note", "")
+    if not isinstance(note, str):
+        raise InputError(file, f"{key}.note", f"expected text, found {note!r}")
+    return Term(key, float(value), unit, canonical, to, source, note)
+
+
+def load_portfolio(path: str | Path) -> Portfolio:
+    """Read and validate a portfolio file and the project scenarios it lists.
+
+    Raises:
+        InputError: naming the file, the key, what was expected and found.
+    """
+    file = Path(path)
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(file, None, "no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(file, None, f"cannot read: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(file, None, f"not valid TOML: {exc}") from None
+    if data.get("kind") != "portfolio":
+        raise InputError(file, "kind", 'expected kind = "portfolio" (a portfolio file)')
+    unknown = sorted(set(data) - _TOP)
+    if unknown:
+        raise InputError(file, unknown[0], f"unknown key (allowed: {', '.join(sorted(_TOP))})")
+    name = _need(data, "name", str, file, "a name")
+    title = data.get("title", name)
+    description = data.get("description", "")
+    objective = data.get("objective", "capacity")
+    if objective not in OBJECTIVES:
+        raise InputError(
+            file, "objective", f"expected one of {list(OBJECTIVES)} (got {objective!r})"
+        )
+    first_year = data.get("first_year")
+    if first_year is not None and (isinstance(first_year, bool) or not isinstance(first_year, int)):
+        raise InputError(file, "first_year", f"expected a whole year, found {first_year!r}")
+
+    fx = _term(data, "fx_rub_per_usd", "RUB/USD", file, None) if "fx_rub_per_usd" in data else None
+    rate = fx.canonical if fx else None
+    if "budget" not in data:
+        raise InputError(file, "budget", "missing (expected a table: value, unit, basis, source)")
+    budget = _term(data, "budget", "USD", file, rate, frozenset({"basis"}))
+    basis = data["budget"].get("basis", "pv")
+    if basis not in ("pv", "nominal"):
+        raise InputError(file, "budget.basis", f"expected 'pv' or 'nominal' (got {basis!r})")
+    envelope = _term(data, "envelope", "USD", file, rate) if "envelope" in data else None
+    if "state_discount_rate" not in data:
+        raise InputError(
+            file, "state_discount_rate", "missing (expected a table: value, unit, source)"
+        )
+    state = _term(data, "state_discount_rate", "1", file, rate)
+    if not 0 <= state.canonical < 1:
+        raise InputError(
+            file,
+            "state_discount_rate.value",
+            f"'state_discount_rate' must be in [0, 1) (got {state.canonical:g})",
+        )
+    target = target_year = None
+    if "target" in data:
+        target = _term(data, "target", "t/yr", file, rate, frozenset({"year"}))
+        target_year = data["target"].get("year")
+        if isinstance(target_year, bool) or not isinstance(target_year, int):
+            raise InputError(file, "target.year", f"expected a whole year, found {target_year!r}")
+    elif objective == "cost":
+        raise InputError(file, "target", 'objective "cost" needs a [target] (value, unit, year)')
+
+    entries = data.get("projects")
+    if not isinstance(entries, list) or not entries:
+        raise InputError(file, "projects", "expected [[projects]] tables, each with a file")
+    projects, instruments = [], []
+    for i, entry in enumerate(entries):
+        where = f"projects[{i}]"
+        if isinstance(entry, str):
+            entry = {"file": entry}
+        if not isinstance(entry, dict) or not isinstance(entry.get("file"), str):
+            raise InputError(file, where, f'expected a table with file = "...", found {entry!r}')
+        extra = sorted(set(entry) - {"file", "instruments"})
+        if extra:
+            raise InputError(
+                file, f"{where}.{extra[0]}", "unknown key (allowed: file, instruments)"
+            )
+        scenario = load_scenario(file.parent / entry["file"])
+        if scenario.model.name != "project":
+            raise InputError(
+                file,
+                f"{where}.file",
+                f"{entry['file']!r} is a {scenario.model.name!r} scenario: a portfolio "
+                'lists project scenarios (model = "project")',
+            )
+        allowed = entry.get("instruments", list(INSTRUMENTS))
+        if not isinstance(allowed, list) or not allowed:
+            raise InputError(
+                file, f"{where}.instruments", f"expected a list of instruments, found {allowed!r}"
+            )
+        for inst in allowed:
+            if inst not in INSTRUMENTS:
+                raise InputError(
+                    file,
+                    f"{where}.instruments",
+                    f"unknown instrument {inst!r} (expected one of: {', '.join(INSTRUMENTS)})",
+                )
+        projects.append(scenario)
+        instruments.append(tuple(allowed))
+    names = [p.name for p in projects]
+    dup = next((n for n in names if names.count(n) > 1), None)
+    if dup is not None:
+        raise InputError(file, "projects", f"project {dup!r} is listed twice")
+    return Portfolio(
+        file,
+        name,
+        title if isinstance(title, str) else name,
+        description if isinstance(description, str) else "",
+        objective,
+        tuple(projects),
+        tuple(instruments),
+        budget,
+        basis,
+        envelope,
+        fx,
+        state,
+        target,
+        target_year,
+        first_year,
+    )
+
+
+@dataclass(frozen=True)
+class PortfolioResult:
+    """The outcome of :func:`run_portfolio`.
+
+    Attributes:
+        portfolio: the file.
+        results: each project's evaluation.
+        options: the options table (the allowed instruments only).
+        solution: the allocation.
+        more: the allocation with one more billion rubles.
+        budget_usd, envelope_usd_per_yr: the constraints in USD
+            (``envelope_usd_per_yr`` shape ``(Y,)``, ``inf`` without one).
+        spend: each option's draw on the budget (PV or nominal, per the basis).
+        elapsed_s: wall time.
+    """
+
+    portfolio: Portfolio
+    results: tuple[Results, ...]
+    options: Options
+    solution: Solution
+    more: Solution
+    budget_usd: float
+    one_more_usd: float
+    envelope_usd_per_yr: Array
+    spend: Array
+    elapsed_s: float
+
+    @property
+    def cost_by_year(self) -> Array:
+        """Fiscal cost of the chosen options each year (USD/yr), shape ``(Y,)``."""
+        return np.asarray(self.options.cost_usd_per_yr[self.solution.chosen].sum(axis=0))
+
+    @property
+    def target_volume(self) -> float:
+        """Production of the supported projects in the target year (t/yr)."""
+        year = self.portfolio.target_year
+        if year is None:
+            return math.nan
+        return float(self.options.volume_in(year)[self.solution.chosen].sum())
+
+    def marginal(self) -> tuple[int | None, int | None]:
+        """(the supported option with the dearest capacity, the unsupported
+        project's option with the cheapest), each by fiscal cost PV per t/yr;
+        ``None`` when there is none."""
+        o, chosen = self.options, self.solution.chosen
+        with np.errstate(divide="ignore", invalid="ignore"):
+            per = np.where(o.capacity_t_per_yr > 0, o.cost_pv_usd / o.capacity_t_per_yr, np.inf)
+        paid = np.flatnonzero(chosen & (o.cost_pv_usd > 0))
+        last = int(paid[np.argmax(per[paid])]) if len(paid) else None
+        taken = set(o.project[chosen].tolist())
+        rest = np.flatnonzero([p not in taken for p in o.project.tolist()])
+        nxt = int(rest[np.argmin(per[rest])]) if len(rest) else None
+        return last, nxt
+
+    def shortfall(self, i: int) -> tuple[float, float]:
+        """What keeps option ``i`` out if added to the chosen set: (budget
+        short, USD; the largest excess over the envelope in a year, USD/yr);
+        0 where it fits."""
+        chosen = self.solution.chosen
+        short = float(self.spend[chosen].sum() + self.spend[i] - self.budget_usd)
+        over = self.cost_by_year + self.options.cost_usd_per_yr[i] - self.envelope_usd_per_yr
+        return max(short, 0.0), max(float(np.max(over)), 0.0)
+
+
+def run_portfolio(portfolio: Portfolio) -> PortfolioResult:
+    """Evaluate the projects, solve the allocation and the one-more-billion variant."""
+    t0 = time.perf_counter()
+    results = tuple(evaluate(p) for p in portfolio.projects)
+    try:
+        options = instrument_options(
+            results,
+            portfolio.state_discount_rate.canonical,
+            titles=[p.title for p in portfolio.projects],
+            base_year=portfolio.first_year,
+        )
+    except ValueError as exc:
+        raise InputError(portfolio.path, "projects", str(exc)) from None
+    allowed = np.array(
+        [
+            inst in portfolio.instruments[p]
+            for p, inst in zip(options.project, options.instrument, strict=True)
+        ]
+    )
+    usable = allowed & np.isfinite(options.cost_pv_usd)
+    options = options.select(usable)
+    spend = options.cost_pv_usd if portfolio.budget_basis == "pv" else options.total_cost_usd
+    y_count = len(options.years)
+    envelope = np.full(y_count, portfolio.envelope.canonical if portfolio.envelope else np.inf)
+    target = portfolio.target.canonical if portfolio.target else 0.0
+    volume = options.volume_in(portfolio.target_year) if portfolio.target_year else None
+    fx = portfolio.fx.canonical if portfolio.fx else None
+    if fx is None:
+        raise InputError(
+            portfolio.path, "fx_rub_per_usd", "missing (needed for one more billion rubles)"
+        )
+    one_more = ONE_MORE_RUB / fx
+
+    def solve(budget: float, flex: float) -> Solution:
+        return solve_allocation(
+            options.project,
+            options.capacity_t_per_yr,
+            options.cost_pv_usd,
+            spend,
+            budget,
+            objective=portfolio.objective,
+            cost_by_year=options.cost_usd_per_yr,
+            envelope=envelope,
+            volume=volume,
+            target=target,
+            flex=flex,
+        )
+
+    budget = portfolio.budget.canonical
+    solution = solve(budget, 0.0)
+    more = solve(budget + one_more, one_more)
+    return PortfolioResult(
+        portfolio,
+        results,
+        options,
+        solution,
+        more,
+        budget,
+        one_more,
+        envelope,
+        spend,
+        time.perf_counter() - t0,
+    )
+
+
+def _usd(x: float) -> str:
+    from econ.display import format_value
+
+    return format_value(float(x), "USD")
+
+
+def _rub(x: float, fx: float | None) -> str:
+    return "" if fx is None else f" ({x * fx / 1e9:,.1f} bn RUB)"
+
+
+def _names(result: PortfolioResult, chosen: NDArray[np.bool_]) -> list[str]:
+    o = result.options
+    return [f"{o.names[o.project[i]]} ({o.instrument[i]})" for i in np.flatnonzero(chosen)]
+
+
+def format_portfolio(result: PortfolioResult) -> str:
+    """The allocation as text: supported projects, cost by year against the
+    envelope, capacity against the target, the marginal project and what one
+    more billion rubles buys."""
+    from econ.display import format_value, printable
+
+    pf, o, sol = result.portfolio, result.options, result.solution
+    fx = pf.fx.canonical if pf.fx else None
+    basis = (
+        f"PV at {pf.state_discount_rate.canonical:.1%}" if pf.budget_basis == "pv" else "nominal"
+    )
+    lines = [
+        f"{printable(pf.title)}  ({pf.name}): {len(pf.projects)} projects, "
+        f"objective: {_OBJECTIVE_TEXT[pf.objective]}",
+        f"  Budget {_usd(result.budget_usd)}{_rub(result.budget_usd, fx)}, counted as fiscal cost "
+        f"{basis}"
+        + (
+            f"; envelope {_usd(result.envelope_usd_per_yr[0])}/yr"
+            f"{_rub(result.envelope_usd_per_yr[0], fx)}"
+            if pf.envelope
+            else ""
+        ),
+    ]
+    target = pf.target.canonical if pf.target else 0.0
+    if not sol.feasible:
+        lines.append(
+            f"  No choice reaches the target of {format_value(target, 't/yr')} "
+            f"in {pf.target_year} within the budget and envelope."
+        )
+    head = [
+        "project",
+        "instrument",
+        "size",
+        "cost PV",
+        "cost nominal",
+        "capacity",
+        "levelized cost",
+        "",
+    ]
+    rows = []
+    order = np.argsort(o.levelized_cost_usd_per_kg, kind="stable")
+    for i in order:
+        unit = INSTRUMENTS[o.instrument[i]][1]
+        status = "SUPPORTED" if sol.chosen[i] else ""
+        if sol.chosen[i] and o.size[i] <= 0:
+            status = "viable without support"
+        rows.append(
+            [
+                o.names[o.project[i]],
+                o.instrument[i],
+                f"{o.size[i]:,.2f} {unit}",
+                _usd(o.cost_pv_usd[i]),
+                _usd(o.total_cost_usd[i]),
+                format_value(float(o.capacity_t_per_yr[i]), "t/yr"),
+                format_value(float(o.levelized_cost_usd_per_kg[i]), "USD/kg"),
+                status,
+            ]
+        )
+    widths = [max(len(r[k]) for r in [head, *rows]) for k in range(len(head))]
+    for r in [head, *rows]:
+        lines.append(
+            "  "
+            + "  ".join(
+                c.ljust(w) if k < 2 else c.rjust(w)
+                for k, (c, w) in enumerate(zip(r, widths, strict=True))
+            ).rstrip()
+        )
+    lines.append(
+        f"  Supported: {sol.projects} of {len(pf.projects)} projects, capacity "
+        f"{format_value(sol.capacity, 't/yr')}, fiscal cost PV {_usd(sol.cost_pv)}"
+        f"{_rub(sol.cost_pv, fx)}, drawing {_usd(float(result.spend[sol.chosen].sum()))} "
+        f"of the {_usd(result.budget_usd)} budget"
+    )
+    if pf.target is not None and pf.target_year is not None:
+        share = result.target_volume / pf.target.canonical if pf.target.canonical else math.nan
+        lines.append(
+            f"  Production in {pf.target_year}: {format_value(result.target_volume, 't/yr')} "
+            f"against the target of {format_value(pf.target.canonical, 't/yr')} ({share:.0%})"
+        )
+    cost = result.cost_by_year
+    paid = np.flatnonzero(cost > 0)
+    if len(paid):
+        lines.append("  Fiscal cost by year against the envelope:")
+        env = result.envelope_usd_per_yr
+        k = int(paid[0])
+        end = int(paid[-1])
+        while k <= end:  # runs of equal cost and envelope on one line
+            j = k
+            while j + 1 <= end and cost[j + 1] == cost[k] and env[j + 1] == env[k]:
+                j += 1
+            years = f"{o.years[k]}" if j == k else f"{o.years[k]}-{o.years[j]}"
+            room = env[k] - cost[k]
+            mark = "" if room >= -1e-6 * max(1.0, env[k]) else "  OVER"
+            cap = _usd(env[k]) if math.isfinite(env[k]) else "no cap"
+            each = " a year" if j > k else ""
+            lines.append(f"    {years:<9}  {_usd(cost[k]):>14}{each:<7}  envelope {cap}{mark}")
+            k = j + 1
+    last, nxt = result.marginal()
+    if last is not None:
+        lines.append(
+            f"  Marginal project (dearest capacity supported): {o.names[o.project[last]]}, "
+            f"{_usd(o.cost_pv_usd[last] / o.capacity_t_per_yr[last])} PV per t/yr"
+        )
+    if nxt is not None:
+        short, over = result.shortfall(nxt)
+        why = [f"the budget is {_usd(short)} short"] if short else []
+        why += [f"the envelope is exceeded by up to {_usd(over)}/yr"] if over else []
+        lines.append(
+            f"  Next in line (cheapest capacity not supported): {o.names[o.project[nxt]]}, "
+            f"{_usd(o.cost_pv_usd[nxt] / o.capacity_t_per_yr[nxt])} PV per t/yr"
+            + (f"; added, {' and '.join(why)}" if why else "")
+        )
+    more = result.more
+    added = _names(result, more.chosen & ~sol.chosen)
+    dropped = _names(result, sol.chosen & ~more.chosen)
+    if not added and not dropped:
+        lines.append("  One more billion rubles: buys nothing more (no further option fits it).")
+    else:
+        lines.append(
+            "  One more billion rubles: "
+            + "; ".join([*(f"adds {n}" for n in added), *(f"drops {n}" for n in dropped)])
+            + f"; capacity {format_value(more.capacity - sol.capacity, 't/yr')} more, "
+            f"fiscal cost PV {_usd(more.cost_pv - sol.cost_pv)} more"
+        )
+    lines.append(
+        f"  ({len(o)} options, solved in {result.elapsed_s:.2f} s, "
+        "the projects' evaluation included)"
+    )
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class PortfolioRisk:
+    """Monte Carlo of the chosen set's fiscal cost (:func:`portfolio_risk`).
+
+    Attributes:
+        draws, seed: as asked.
+        spend: shape ``(draws,)``, the chosen set's draw on the budget (PV or
+            nominal, per the budget's basis), USD; NaN where a project's
+            breakeven has no value in that draw.
+        peak_usd_per_yr: shape ``(draws,)``, the largest yearly fiscal cost.
+        p_budget: share of draws where the spend fits the budget;
+            p_envelope where every year fits the envelope; p_both both.
+        se: the standard error of ``p_both``, ``sqrt(p (1 - p) / n)``.
+    """
+
+    draws: int
+    seed: int
+    spend: Array
+    peak_usd_per_yr: Array
+    p_budget: float
+    p_envelope: float
+    p_both: float
+    se: float
+
+
+def portfolio_risk(result: PortfolioResult, draws: int = 10_000, seed: int = 0) -> PortfolioRisk:
+    """The probability that the budget (and the envelope) suffices for the
+    chosen set when each supported project's assumptions are drawn from their
+    distributions (:func:`econ.analysis.montecarlo.sample_inputs`, one
+    independent stream per project from ``SeedSequence(seed)``) and its
+    instrument is re-priced at the drawn breakeven size. Projects are drawn
+    independently of each other (shared assumptions such as the exchange
+    rate are not tied across projects).
+
+    Raises:
+        InputError: fewer than 2 draws, or a draw a project's model refuses.
+    """
+    from econ.analysis.montecarlo import CHUNK, _draw_error, sample_inputs
+
+    if draws < 2:
+        raise InputError(None, "--draws", f"expected at least 2 draws (got {draws})")
+    o, chosen = result.options, result.solution.chosen
+    first = o.years[0]
+    y_count = len(o.years)
+    factor = (1.0 + o.state_discount_rate) ** -(np.arange(y_count, dtype=np.float64) + 1.0)
+    cost = np.zeros((draws, y_count))
+    streams = np.random.SeedSequence(seed).spawn(len(o.names))
+    items = ["breakeven_subsidy_usd_per_kg", "volume_t_per_yr"]
+    for i in np.flatnonzero(chosen):
+        p = int(o.project[i])
+        scenario = result.portfolio.projects[p]
+        inputs = sample_inputs(scenario, draws, int(streams[p].generate_state(1)[0]))
+        cols = np.asarray(scenario.years) - first
+        for lo in range(0, draws, CHUNK):
+            part = {k: v[lo : lo + CHUNK] for k, v in inputs.items()}
+            try:
+                values = evaluate(scenario, part, items=items).values
+            except InputError as exc:
+                raise _draw_error(scenario, exc, lo) from None
+            n = len(next(iter(part.values())))
+            rate = np.broadcast_to(values["breakeven_subsidy_usd_per_kg"][:, 0], (n,))
+            volume = np.broadcast_to(values["volume_t_per_yr"], (n, len(cols)))
+            with np.errstate(invalid="ignore"):
+                cost[lo : lo + n, cols] += np.maximum(rate, 0.0)[:, None] * volume * 1000.0
+    spend = cost @ factor if result.portfolio.budget_basis == "pv" else cost.sum(axis=1)
+    with np.errstate(invalid="ignore"):
+        fits_budget = spend <= result.budget_usd
+        fits_env = np.all(cost <= result.envelope_usd_per_yr, axis=1)
+    both = float(np.mean(fits_budget & fits_env))
+    return PortfolioRisk(
+        draws,
+        seed,
+        spend,
+        cost.max(axis=1),
+        float(np.mean(fits_budget)),
+        float(np.mean(fits_env)),
+        both,
+        math.sqrt(both * (1 - both) / draws),
+    )
+
+
+def format_portfolio_risk(risk: PortfolioRisk, result: PortfolioResult) -> str:
+    """The Monte Carlo of the chosen set as text."""
+    ok = risk.spend[np.isfinite(risk.spend)]
+    pct = np.percentile(ok, [5, 50, 95]) if len(ok) else [math.nan] * 3
+    return "\n".join(
+        [
+            f"Monte Carlo of the supported set: {risk.draws:,} draws, seed {risk.seed}",
+            f"  Budget draw P5 / P50 / P95: {_usd(pct[0])} / {_usd(pct[1])} / {_usd(pct[2])} "
+            f"against {_usd(result.budget_usd)}",
+            f"  P(budget suffices) {risk.p_budget:.1%}; P(every year within the envelope) "
+            f"{risk.p_envelope:.1%}; both {risk.p_both:.1%} (SE {risk.se:.1%})",
+        ]
+    )
