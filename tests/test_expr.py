@@ -69,7 +69,12 @@ def _plain_items(model: Model) -> list[str]:
     skip = ("SUM(", "INDEX(", "SUMPRODUCT(", "IRR(", "MATCH(", "COLUMNS(", "running", "NA()")
     out = []
     for item in model.items:
-        text = to_formula(item.expr, PLAIN)
+        if item.solved:
+            continue  # an engine-held value: its plug-back block is what renders
+        try:
+            text = to_formula(item.expr, PLAIN)
+        except ValueError:
+            continue  # reads a previous year: rendered only along a timeline row
         if not any(s in text for s in skip) and not isinstance(item.expr, RowMax):
             out.append(item.key)
     return out

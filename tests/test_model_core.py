@@ -44,6 +44,24 @@ def _seed(name: str) -> Scenario:
     return econ.load_scenario(SEEDS / f"{name}.toml")
 
 
+#: The seeds' conventions when issue 9 measured its figures (before issue 11):
+#: losses credited at once, no cap, no working capital, sustaining capex or basket.
+ISSUE_9 = {
+    "loss_credit_flag": 1.0,
+    "loss_offset_cap_share": 1.0,
+    "working_capital_share": 0.0,
+    "sustaining_capex_share_per_yr": 0.0,
+    **{f"product_{k}_share": 0.0 for k in (1, 2, 3)},
+}
+
+
+def _issue9(name: str) -> Scenario:
+    """A project seed with the conventions of issue 9 (its figures are quoted)."""
+    from econ.batch import vary
+
+    return vary(_seed(name), ISSUE_9.items())
+
+
 # ---------------------------------------------------------------------------
 # A project model with a royalty, solved from the graph or by hand algebra
 # ---------------------------------------------------------------------------
@@ -58,7 +76,7 @@ def _royalty_model(*, hand_closed_form: bool) -> Model:
     (after-tax cost over after-tax volume), which knows nothing of the royalty."""
     given = {i.key: i for i in PROJECT._given}
     royalty = LineItem(
-        "royalty_usd_per_yr",
+        "extra_royalty_usd_per_yr",
         "Royalty",
         "USD/yr",
         R("royalty_rate") * R("revenue_usd_per_yr"),
@@ -67,11 +85,11 @@ def _royalty_model(*, hand_closed_form: bool) -> Model:
     )
     taxable = dataclasses.replace(
         given["taxable_income_usd_per_yr"],
-        expr=given["taxable_income_usd_per_yr"].expr - R("royalty_usd_per_yr"),
+        expr=given["taxable_income_usd_per_yr"].expr - R("extra_royalty_usd_per_yr"),
     )
     ncf = dataclasses.replace(
         given["net_cash_flow_usd_per_yr"],
-        expr=given["net_cash_flow_usd_per_yr"].expr - R("royalty_usd_per_yr"),
+        expr=given["net_cash_flow_usd_per_yr"].expr - R("extra_royalty_usd_per_yr"),
     )
     items = [i for i in PROJECT._given if i.key not in (taxable.key, ncf.key)]
     items += [royalty, taxable, ncf]
@@ -118,17 +136,11 @@ def _royalty_model(*, hand_closed_form: bool) -> Model:
     royalty_input = InputSpec(
         "royalty_rate", "Royalty rate", "1", "Share of revenue.", 0, 1, display="percent"
     )
-    return Model(
-        "project",
-        PROJECT.title,
-        (*PROJECT.inputs, royalty_input),
-        PROJECT.constants,
-        tuple(items),
-        tuple(solves),
-        PROJECT.rules,
-        PROJECT.charts,
-        PROJECT.default_metric,
-        PROJECT.narrative,
+    return dataclasses.replace(
+        PROJECT,
+        inputs=(*PROJECT.inputs, royalty_input),
+        items=tuple(items),
+        solves=tuple(solves),
     )
 
 
@@ -143,7 +155,7 @@ def test_solved_metrics_are_derived_from_the_graph_and_plug_back() -> None:
     """Solikamsk: the levelized cost is 34.30 USD/kg (the issue's figure); the
     engine's plug-back NPV at each solved value is 0, and re-evaluating the
     whole model at the solved value (an independent route) gives NPV 0."""
-    sc = _seed("solikamsk_separation")
+    sc = _issue9("solikamsk_separation")
     r = econ.evaluate(sc)
     v = r.scalars()
     assert v["levelized_cost_usd_per_kg"] == pytest.approx(34.30, abs=0.005)
@@ -162,9 +174,9 @@ def test_solved_metrics_are_derived_from_the_graph_and_plug_back() -> None:
 
 def test_a_royalty_is_carried_into_the_solved_metrics_automatically() -> None:
     model = _royalty_model(hand_closed_form=False)
-    sc = _with_model(_seed("solikamsk_separation"), model, royalty_rate=0.05)
+    sc = _with_model(_issue9("solikamsk_separation"), model, royalty_rate=0.05)
     v = econ.evaluate(sc).scalars()
-    base = econ.evaluate(_seed("solikamsk_separation")).scalars()
+    base = econ.evaluate(_issue9("solikamsk_separation")).scalars()
     assert v["master_check"] == 1
     assert v["levelized_cost_usd_per_kg"] > base["levelized_cost_usd_per_kg"]
     # with a 5 % royalty on revenue, price x (1 - 5 %) must cover what the old price did
@@ -175,7 +187,7 @@ def test_a_royalty_is_carried_into_the_solved_metrics_automatically() -> None:
 
 def test_hand_algebra_that_misses_the_royalty_fails_its_plug_back_check() -> None:
     model = _royalty_model(hand_closed_form=True)
-    sc = _with_model(_seed("solikamsk_separation"), model, royalty_rate=0.05)
+    sc = _with_model(_issue9("solikamsk_separation"), model, royalty_rate=0.05)
     v = econ.evaluate(sc).scalars()
     assert v["check_plug_back_levelized_cost_usd_per_kg"] == 0
     assert v["master_check"] == 0
@@ -186,7 +198,7 @@ def test_hand_algebra_that_misses_the_royalty_fails_its_plug_back_check() -> Non
 def test_inconsistent_model_turns_the_master_check_red_in_libreoffice(
     tmp_path: Path,
 ) -> None:
-    base = _seed("solikamsk_separation")
+    base = _issue9("solikamsk_separation")
     paths = []
     for hand in (True, False):
         sc = _with_model(base, _royalty_model(hand_closed_form=hand), royalty_rate=0.05)
@@ -371,7 +383,7 @@ def test_a_depreciation_past_the_horizon_is_a_stated_warning() -> None:
     values["depreciation_yr"] = np.asarray(float(life))
     problems = input_problems(widened.model, values, sc.start_year, sc.horizon_yr)
     assert [p.severity for p in problems] == ["warning"]
-    assert "truncated" in problems[0].message and str(last) in problems[0].message
+    assert "written off" in problems[0].message and str(last) in problems[0].message
 
 
 def test_software_settings_are_constants_not_assumptions() -> None:
@@ -604,7 +616,7 @@ def test_with_values_states_the_warnings_of_the_new_values() -> None:
     a = dataclasses.replace(sc.assumptions["depreciation_yr"], low=None, high=None)
     sc = dataclasses.replace(sc, assumptions=MappingProxyType({**sc.assumptions, a.key: a}))
     long = sc.with_values(depreciation_yr=40.0)
-    assert any("truncated" in w for w in long.warnings)
+    assert any("written off" in w for w in long.warnings)
     assert long.with_values(depreciation_yr=10.0).warnings == ()
 
 
@@ -650,7 +662,7 @@ def test_irr_of_flows_with_idle_years_recalculates_in_libreoffice(
     """Late construction and negative IRRs defeat the spreadsheet's Newton from 0
     (the review found 18 of 24 such cases #N/A); the workbook starts IRR from the
     engine's root and then from fixed guesses."""
-    base = _seed("solikamsk_separation")
+    base = _issue9("solikamsk_separation")
     free = {k: dataclasses.replace(a, low=None, high=None) for k, a in base.assumptions.items()}
     base = dataclasses.replace(base, assumptions=MappingProxyType(free))
     cases = {  # engine IRRs -31 %, -70 %, -13 %, -6 %, -15 %

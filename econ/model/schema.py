@@ -366,7 +366,6 @@ class Model:
     items: tuple[LineItem, ...]
     solves: tuple[Solve, ...] = ()
     rules: tuple[Rule, ...] = ()
-    variants: tuple[Variant, ...] = ()
     charts: tuple[Chart, ...] = ()
     default_metric: str = ""
     narrative: Narrative | None = field(default=None, compare=False)
@@ -379,6 +378,8 @@ class Model:
     #: Metrics a batch index charts across its scenarios.
     compare: tuple[str, ...] = ()
     events: tuple[Event, ...] = ()
+    #: Copies of items with some inputs held (see :class:`Variant`).
+    variants: tuple[Variant, ...] = ()
     _index: dict[str, InputSpec | Constant | LineItem] = field(
         init=False, repr=False, compare=False
     )

@@ -1218,6 +1218,15 @@ _RULES = (
         "the timeline's last year ({end_year:g}): part of the capex would never be spent",
     ),
     Rule(
+        "depreciation_yr",
+        R("first_production_year") + R("depreciation_yr") - YL
+        <= Min(R("first_production_year") + R("plant_life_yr") - YL, R("end_year")),
+        "depreciation from {first_production_year:g} for {depreciation_yr:g} years runs past "
+        "the project's final year (the end of its {plant_life_yr:g}-year life or of the "
+        "timeline in {end_year:g}): what is not yet depreciated is written off then",
+        severity="warning",
+    ),
+    Rule(
         "product_1_share",
         Eq(_SHARES, 0) + (Func("ABS", (_SHARES - 1,)) <= R("check_tolerance")) > 0,
         "the product shares add up to {product_1_share:g} + {product_2_share:g} + "
