@@ -76,8 +76,8 @@ def input_problems(
         warnings); empty when all is well.
 
     >>> from econ.model.definition import PROJECT
-    >>> v = {k: 1.0 for k in PROJECT.input_keys}
-    >>> v.update(first_production_year=2030, construction_start_year=2031,
+    >>> v = {s.key: 1.0 if s.default is None else s.default for s in PROJECT.inputs}
+    >>> v.update(first_production_year=2030, construction_start_year=2031, rd_grant_year=2031,
     ...          construction_yr=1.5, tax_rate=0.25, discount_rate=0.1, learning_rate=0.1)
     >>> [p.message for p in input_problems(PROJECT, v, 2025, 10)]
     ["'construction_yr' must be a whole number in [1, inf) yr (got 1.5)"]
