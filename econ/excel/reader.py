@@ -45,6 +45,12 @@ MAX_TOTAL_BYTES = 200 * 1024 * 1024
 MAX_MEMBER_BYTES = 100 * 1024 * 1024
 MAX_RATIO = 200  # uncompressed / compressed, per member above 1 MB
 MAX_ROWS = 10_000  # the Assumptions sheet of an econ workbook has a few dozen
+#: Refuse a sheet declaring more cells than this (an econ sheet has a few
+#: thousand), read from its <dimension> before any full parse.
+MAX_CELLS = 500_000
+_DIMENSION = re.compile(
+    rb'<dimension ref="\$?([A-Z]{1,3})\$?(\d{1,7})(?::\$?([A-Z]{1,3})\$?(\d{1,7}))?"'
+)
 _CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _CELL = re.compile(r"^(?:(?P<sheet>\w+)!)?\$?(?P<col>[A-Z]+)\$?(?P<row>\d+)(?::.*)?$")
 _ERROR_VALUES = {"#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#N/A", "#NUM!", "#NULL!"}
@@ -119,8 +125,64 @@ def check_container(path: Path) -> None:
             names = {i.filename for i in infos}
             if "xl/workbook.xml" not in names:
                 raise InputError(path, None, "not an xlsx workbook (no xl/workbook.xml)")
+            sheets = _sheet_names(zf)
+            for info in infos:
+                if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
+                    _check_dimension(path, zf, info, sheets.get(info.filename, info.filename))
     except (zipfile.BadZipFile, EOFError, OSError) as exc:
         raise InputError(path, None, f"truncated or corrupt xlsx file ({exc})") from None
+
+
+def _sheet_names(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Zip member -> sheet name, from the workbook part and its relations
+    (read with regular expressions: no XML parser, no entities)."""
+    try:
+        book = zf.read("xl/workbook.xml")[: 1 << 20].decode("utf-8", "replace")
+        rels = zf.read("xl/_rels/workbook.xml.rels")[: 1 << 20].decode("utf-8", "replace")
+    except (KeyError, OSError, zipfile.BadZipFile):
+        return {}
+    target = {}
+    for rel in re.findall(r"<Relationship\b[^>]*>", rels):
+        rid, tgt = re.search(r'Id="([^"]+)"', rel), re.search(r'Target="([^"]+)"', rel)
+        if rid and tgt:
+            t = tgt[1].lstrip("/")
+            target[rid[1]] = t if t.startswith("xl/") else f"xl/{t}"
+    out = {}
+    for sheet in re.findall(r"<sheet\b[^>]*>", book):
+        name, rid = re.search(r'name="([^"]*)"', sheet), re.search(r'r:id="([^"]+)"', sheet)
+        if name and rid and rid[1] in target:
+            out[target[rid[1]]] = name[1]
+    return out
+
+
+def _check_dimension(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, sheet: str) -> None:
+    """Refuse a sheet of more than :data:`MAX_CELLS` cells or :data:`MAX_ROWS`
+    rows, from its ``<dimension>`` element (or, without one, by counting its
+    cells while streaming), before openpyxl parses it."""
+    from openpyxl.utils import column_index_from_string
+
+    with zf.open(info) as fh:
+        head = fh.read(4096)
+        m = _DIMENSION.search(head)
+        if m:
+            first_row = int(m[2])
+            last_col, last_row = (m[3], int(m[4])) if m[3] else (m[1], first_row)
+            rows = last_row - first_row + 1
+            cells = rows * max(column_index_from_string(last_col.decode()), 1)
+        else:
+            cells = head.count(b"<c ")
+            tail = head[-3:]
+            while cells <= MAX_CELLS and (chunk := fh.read(1 << 20)):
+                cells += (tail + chunk).count(b"<c ")
+                tail = chunk[-3:]
+            rows = 0
+    if cells > MAX_CELLS or rows > MAX_ROWS:
+        raise InputError(
+            path,
+            sheet,
+            f"refused: {f'{rows:,} rows, ' if rows else ''}{cells:,} cells (limits "
+            f"{MAX_ROWS:,} rows, {MAX_CELLS:,} cells): not an econ sheet",
+        )
 
 
 def _load(path: Path, *, data_only: bool) -> Any:
@@ -275,10 +337,77 @@ def read_workbook(path: str | Path) -> EditedWorkbook:
     wb = _load(path, data_only=True)
     meta = _meta(path, wb)
     try:
+        return _read(path, wb, meta)
+    except InputError:
+        raise
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError, RecursionError) as exc:
+        raise InputError(
+            path,
+            META_SHEET,
+            f"the hidden econ metadata sheet was changed or damaged ({type(exc).__name__}); "
+            "rebuild the workbook from its scenario file (econ build SCENARIO.toml)",
+        ) from None
+
+
+def _input_formulas(path: Path, cells: dict[str, str]) -> dict[str, str]:
+    """Formulas typed into input cells: ``"Assumptions!C7"`` -> ``"=C9*2"``."""
+    import openpyxl
+
+    wanted: dict[str, set[str]] = {}
+    for ref in cells.values():
+        sheet, row, col = _cells(ref)
+        from openpyxl.utils import get_column_letter
+
+        wanted.setdefault(sheet, set()).add(f"{get_column_letter(col)}{row}")
+        if ":" in ref:  # a per-year row: every cell of it
+            last = ref.split(":")[1]
+            last_col = _cells(f"{sheet}!{last}")[2]
+            for c in range(col, last_col + 1):
+                wanted[sheet].add(f"{get_column_letter(c)}{row}")
+    found: dict[str, str] = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    try:
+        for sheet, coords in wanted.items():
+            if sheet not in wb.sheetnames:
+                continue
+            max_row = max(int(re.sub(r"[A-Z]", "", c)) for c in coords)
+            for sheet_row in wb[sheet].iter_rows(max_row=max_row):
+                for cell in sheet_row:
+                    coord = getattr(cell, "coordinate", None)
+                    value = getattr(cell, "value", None)
+                    if coord in coords and isinstance(value, str) and value.startswith("="):
+                        found[f"{sheet}!{coord}"] = value
+    finally:
+        wb.close()
+    return found
+
+
+def _read(path: Path, wb: Any, meta: dict[str, Any]) -> EditedWorkbook:
+    try:
         original = parse_scenario(tomllib.loads(meta["scenario_toml"]), path)
     except (tomllib.TOMLDecodeError, InputError) as exc:
         raise InputError(path, META_SHEET, f"the embedded scenario is damaged ({exc})") from None
     data = tomllib.loads(meta["scenario_toml"])
+    notes: list[str] = []
+    cells = {k: meta[f"input.{k}"] for k in original.model.input_keys}
+    formulas = _input_formulas(path, cells)
+    for where, formula in formulas.items():
+        sheet, row, col = _cells(where)
+        value = wb[sheet].cell(row, col).value
+        if value is None:
+            raise InputError(
+                path,
+                where,
+                f"a formula {formula!r} without a computed value: recalculate and save the "
+                "workbook in Excel or LibreOffice, or type a number",
+            )
+        notes.append(
+            f"{where}: the formula {formula!r} in an input cell was read as its value "
+            f"{value!r}; the rebuilt workbook holds that number"
+        )
+    _timeline(path, wb, original, data, notes)
     for key, value, low, high in _iter_inputs(path, wb, meta, original):
         a = original.assumptions[key]
         entry = data["assumptions"][a.file_key]
@@ -290,19 +419,55 @@ def read_workbook(path: str | Path) -> EditedWorkbook:
                 entry.pop(name, None)
             else:
                 entry[name] = bound
-    cells = {k: meta[f"input.{k}"] for k in original.model.input_keys}
     cells |= {a.file_key: cells[k] for k, a in original.assumptions.items() if a.given_as}
     try:
         edited = parse_scenario(data, path)
     except InputError as exc:
         # Point at the cell rather than the TOML key.
         key = (exc.where or "").removeprefix("assumptions.").split(".")[0]
-        where = cells.get(key, exc.where)
+        at = cells.get(key, exc.where)
         message = exc.message
         if key in cells and not message.startswith("assumption"):
             message = f"assumption '{key}': {message}"
-        raise InputError(path, where and where.replace("$", ""), message) from None
-    return EditedWorkbook(original, edited, tuple(_unsupported_edits(path, wb)))
+        raise InputError(path, at and at.replace("$", ""), message) from None
+    return EditedWorkbook(original, edited, (*notes, *_unsupported_edits(path, wb)))
+
+
+#: The timeline cells of the Assumptions sheet (written by econ.excel.writer).
+START_YEAR_CELL, HORIZON_CELL = (3, 3), (4, 3)
+
+
+def _timeline(
+    path: Path, wb: Any, original: Scenario, data: dict[str, Any], notes: list[str]
+) -> None:
+    """Read the start-year and horizon cells back: a new start year is
+    applied (and reported); the horizon fixes the per-year columns, so an
+    edit of it is refused with the way to change it."""
+    if "Assumptions" not in wb.sheetnames:
+        return
+    ws = wb["Assumptions"]
+    start = ws.cell(*START_YEAR_CELL).value
+    horizon = ws.cell(*HORIZON_CELL).value
+    if horizon != original.horizon_yr:
+        raise InputError(
+            path,
+            "Assumptions!C4",
+            f"the horizon must stay {original.horizon_yr} years in the workbook (found "
+            f"{_describe(horizon)}): it fixes the per-year columns; export the scenario "
+            "(econ export), change timeline.horizon_yr there and build it",
+        )
+    if start != original.start_year:
+        if isinstance(start, bool) or not isinstance(start, int | float) or start != int(start):
+            raise InputError(
+                path,
+                "Assumptions!C3",
+                f"the start year must be a whole year, found {_describe(start)}",
+            )
+        data["timeline"]["start_year"] = int(start)
+        notes.append(
+            f"Assumptions!C3: start year edited {original.start_year} -> {int(start)}: "
+            "the timeline moves (check year inputs such as the start of production)"
+        )
 
 
 def _stored(x: float) -> float:
