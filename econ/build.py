@@ -167,6 +167,8 @@ def describe_changes(old: Scenario, new: Scenario, old_r: Results, new_r: Result
     from econ.display import format_item
 
     lines = []
+    if new.start_year != old.start_year:
+        lines.append(f"  edited start year: {old.start_year} -> {new.start_year}")
     for key, a in new.assumptions.items():
         before = old.assumptions[key]
         if (a.value, a.low, a.high) != (before.value, before.low, before.high):
@@ -180,7 +182,7 @@ def describe_changes(old: Scenario, new: Scenario, old_r: Results, new_r: Result
                 f"{a.unit}{bounds}"
             )
     if not lines:
-        return ["  no assumption was edited"]
+        return ["  no assumption or timeline cell was edited"]
     old_s, new_s = old_r.scalars(), new_r.scalars()
     for item in new.model.items_with("metric"):
         x, y = old_s[item.key], new_s[item.key]
