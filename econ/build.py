@@ -11,7 +11,7 @@ from pathlib import Path
 from econ.engine import Results, evaluate
 from econ.errors import InputError
 from econ.outputs import backup_path, keep_if_edited, write_atomic
-from econ.outputs.files import ensure_folder
+from econ.outputs.files import clean_stale, ensure_folder
 from econ.scenario import Scenario, load_scenario
 
 __all__ = [
@@ -147,6 +147,7 @@ def build(path: Path, out_dir: Path | None, scenario: Scenario | None = None) ->
     out_dir = out_dir if out_dir is not None else Path("workbooks")
     scenario = load_scenario(path) if scenario is None else scenario
     results = evaluate(scenario)
+    clean_stale(out_dir)
     out = write_outputs(scenario, results, out_dir)
     return [
         format_metrics(scenario, results),
@@ -211,6 +212,7 @@ def build_from_workbook(path: Path, out_dir: Path | None) -> list[str]:
     lines += describe_changes(edited.original, edited.scenario, old_r, new_r)
     target_dir = out_dir if out_dir is not None else path.parent
     macro = path.suffix.lower() == ".xlsm"
+    clean_stale(target_dir)
     out = write_outputs(edited.scenario, new_r, target_dir, stem=path.stem)
     lines += [f"  {n}" for n in out.notes]
     if macro:

@@ -573,6 +573,11 @@ def test_kill_during_write_never_leaves_a_broken_workbook(tmp_path: Path) -> Non
         book = out / f"{SEED}.xlsx"
         if book.exists():
             assert read_workbook(book).scenario.name == SEED
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    out.mkdir(exist_ok=True)
+    stale = out / f".{SEED}.xlsx.econ-tmp-{gone.pid}-abc.tmp"
+    stale.write_bytes(b"half a workbook")
     assert main(["build", str(SEEDS / f"{SEED}.toml"), "-o", str(out)]) == 0
     assert not [p for p in _files(out) if ".econ-tmp-" in p]
     assert not [p for p in _files(out) if "edited-backup" in p]  # econ's own files: no backup
@@ -657,3 +662,32 @@ def test_formula_in_an_input_cell_is_read_and_reported(
 
 def test_the_corpus_is_large_enough() -> None:
     assert len(CASES) >= 150
+
+
+def test_outputs_get_the_umask_mode_and_export_refuses_a_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every output (workbook, page, exported TOML) gets ``0o666 & ~umask``,
+    as any new file would; ``export -o FOLDER`` is bad input, not a crash."""
+    umask = os.umask(0o022)
+    os.umask(umask)
+    out = tmp_path / "out"
+    assert main(["build", str(SEEDS / f"{SEED}.toml"), "-o", str(out)]) == 0
+    toml = tmp_path / "x.toml"
+    assert main(["export", str(out / f"{SEED}.xlsx"), "-o", str(toml)]) == 0
+    for path in (out / f"{SEED}.xlsx", out / f"{SEED}.html", toml):
+        assert path.stat().st_mode & 0o777 == 0o666 & ~umask, path
+    capsys.readouterr()
+    assert main(["export", str(out / f"{SEED}.xlsx"), "-o", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "found a folder" in err and "Traceback" not in err
+
+
+def test_a_task_over_its_time_limit_is_a_failure_row_and_writes_nothing(tmp_path: Path) -> None:
+    from econ.batch import Task, build_task
+
+    row = build_task(Task(str(SEEDS / f"{SEED}.toml")), str(tmp_path), timeout_s=1e-4)
+    assert row["error"] is not None and "time limit of one scenario" in row["error"]
+    assert str(SEEDS / f"{SEED}.toml") in row["error"]
+    assert not [p for p in tmp_path.iterdir() if p.suffix in (".xlsx", ".html")]
+    assert not [p for p in tmp_path.iterdir() if ".econ-tmp-" in p.name]
