@@ -110,6 +110,7 @@ class BatchReport:
     workers: int
     sweep: SweepTable | None = None
     notes: list[str] = field(default_factory=list)
+    environment_faults: int = 0
 
     @property
     def failures(self) -> list[IndexRow]:
@@ -118,8 +119,9 @@ class BatchReport:
 
     @property
     def exit_code(self) -> int:
-        """0 when everything built, 1 when some scenario failed."""
-        return 1 if self.failures else 0
+        """0 when everything built, 3 when a scenario failed for the
+        environment (disk full, permission), 1 when some scenario failed."""
+        return 3 if self.environment_faults else 1 if self.failures else 0
 
 
 # ---------------------------------------------------------------------------
@@ -359,6 +361,7 @@ def build_task(task: Task, out_dir: str, timeout_s: float | None = None) -> dict
         out["error"] = str(exc)
     except EnvironmentFault as exc:
         out["error"] = f"{task.path}: {exc}"
+        out["fault"] = True
     except RecursionError:
         out["error"] = f"{task.path}: nested too deeply"
     except Exception as exc:  # isolate any failure to its own scenario
@@ -687,8 +690,10 @@ def _execute(
         else _run_local(tasks, folder, n_workers, bar, timeout_s)
     )
     notes: list[str] = []
+    faults = 0
     try:
         for i, row in stream:
+            faults += bool(row.pop("fault", False))
             for note in row.pop("notes", []):
                 notes.append(note)
                 print(f"econ: {note}", file=sys.stderr)
@@ -708,7 +713,9 @@ def _execute(
         sweep=sweep,
         elapsed_s=elapsed,
     )
-    report = BatchReport(done, folder, index, csv, xlsx, elapsed, n_workers, sweep, notes)
+    report = BatchReport(
+        done, folder, index, csv, xlsx, elapsed, n_workers, sweep, notes, environment_faults=faults
+    )
     if report.failures:
         print(
             f"econ: {len(report.failures)} of {len(done)} scenarios failed (see {index})",

@@ -4,14 +4,16 @@ recompute a number."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from econ.engine import Results, evaluate
 from econ.errors import InputError
-from econ.outputs import backup_path, keep_if_edited, write_atomic
-from econ.outputs.files import clean_stale, ensure_folder
+from econ.outputs import EnvironmentFault, backup_path, keep_if_edited, write_atomic
+from econ.outputs.files import clean_stale, ensure_folder, fault
 from econ.scenario import Scenario, load_scenario
 
 __all__ = [
@@ -100,14 +102,33 @@ def write_outputs(
     files: list[Path] = []
     notes: list[str] = []
     backups: list[tuple[Path, Path]] = []
-    for suffix, render in RENDERERS.items():
-        path = out_dir / f"{stem}{suffix}"
-        if suffix == ".xlsx":
-            backup = keep_if_edited(path)
-            if backup is not None:
-                backups.append((path, backup))
-                notes.append(f"kept {path} as {backup} (it differs from what econ wrote)")
-        files.append(render(scenario, results, path))
+    staged: list[tuple[Path, Path]] = []
+    try:
+        # Every output is written in full (under a temporary name) before any
+        # is moved into place: a failure leaves no partial set of outputs.
+        for suffix, render in RENDERERS.items():
+            final = out_dir / f"{stem}{suffix}"
+            stage = out_dir / f".{final.name}.econ-tmp-{os.getpid()}-stage"
+            staged.append((stage, final))
+            try:
+                render(scenario, results, stage)
+            except EnvironmentFault as exc:  # name the output, not its temporary name
+                raise EnvironmentFault(final, exc.reason, exc.verb) from None
+        for stage, final in staged:
+            if final.suffix == ".xlsx":
+                backup = keep_if_edited(final)
+                if backup is not None:
+                    backups.append((final, backup))
+                    notes.append(f"kept {final} as {backup} (it differs from what econ wrote)")
+            try:
+                os.replace(stage, final)
+            except OSError as exc:
+                raise fault(final, exc) from None
+            files.append(final)
+    finally:
+        for stage, _ in staged:
+            with contextlib.suppress(OSError):
+                stage.unlink()
     return Output(tuple(files), tuple(notes), tuple(backups))
 
 

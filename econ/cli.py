@@ -168,7 +168,7 @@ def _report(report: object) -> int:
     )
     for row in report.failures:
         print(f"  failed: {row.error}", file=sys.stderr)
-    return EXIT_FAILURES if report.failures else EXIT_OK
+    return report.exit_code
 
 
 def _cmd_batch(args: argparse.Namespace) -> int:
@@ -494,6 +494,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     from econ.outputs.files import EnvironmentFault
 
     args = _parser().parse_args(argv)
+    if not args.debug:
+        # A library object abandoned by a failure (a zip writer on a full
+        # disk) fails again in its finalizer: the error was already reported.
+        sys.unraisablehook = lambda unraisable: None
     previous = None
     with contextlib.suppress(ValueError):  # not the main thread (e.g. a test's thread)
         previous = signal.signal(signal.SIGTERM, _on_sigterm)

@@ -23,7 +23,7 @@ import subprocess
 import sys
 import time
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -691,3 +691,36 @@ def test_a_task_over_its_time_limit_is_a_failure_row_and_writes_nothing(tmp_path
     assert str(SEEDS / f"{SEED}.toml") in row["error"]
     assert not [p for p in tmp_path.iterdir() if p.suffix in (".xlsx", ".html")]
     assert not [p for p in tmp_path.iterdir() if ".econ-tmp-" in p.name]
+
+
+@pytest.fixture
+def tiny_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 64 kB tmpfs (where the machine lets the tests mount one)."""
+    mount = tmp_path / "tiny"
+    mount.mkdir()
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount)],
+        capture_output=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        pytest.skip("cannot mount a small tmpfs here")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", str(mount)], check=False)
+
+
+def test_a_full_disk_is_exit_3_and_leaves_no_partial_outputs(
+    tiny_disk: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tiny_disk / "out"
+    assert main(["build", str(SEEDS / "magnets_plant.toml"), "-o", str(out)]) == 3
+    err = capsys.readouterr().err
+    assert err.startswith(f"econ: error: cannot write {out}") and "No space left" in err
+    assert not os.listdir(out), "a failed build left files"  # all outputs or none
+    proc = _econ("batch", str(SEEDS), "-o", str(tiny_disk / "b"), "-j", "2", "-q")
+    _, raw = proc.communicate(timeout=300)
+    assert proc.returncode == 3, raw
+    assert b"Traceback" not in raw and b"Exception ignored" not in raw
+    assert not [p for p in _files(tiny_disk) if ".econ-tmp-" in p]

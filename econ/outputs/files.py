@@ -134,15 +134,43 @@ def write_with(path: str | Path, fn: Callable[[Path], object], *, fsync: bool = 
                 os.fsync(fh.fileno())
         os.chmod(tmp, _mode())
         os.replace(tmp, path)
-    except OSError as exc:
+    except BaseException as exc:
+        _quiet_collect()  # a library's half-closed zip file, closed now and quietly
         with contextlib.suppress(OSError):
             tmp.unlink()
-        raise fault(path, exc) from None
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
+        cause = _os_error(exc)
+        if cause is not None:
+            raise fault(path, cause) from None
         raise
     return path
+
+
+def _os_error(exc: BaseException) -> OSError | None:
+    """The OSError behind ``exc`` (itself, or its cause or context: a
+    workbook library wraps a full disk in its own exception type)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, OSError):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def _quiet_collect() -> None:
+    """Collect garbage with unraisable-exception reports silenced: a zip
+    writer abandoned on a full disk fails again in its finalizer, which
+    would print "Exception ignored ..." with a traceback."""
+    import gc
+    import sys
+
+    hook = sys.unraisablehook
+    sys.unraisablehook = lambda unraisable: None
+    try:
+        gc.collect()
+    finally:
+        sys.unraisablehook = hook
 
 
 def write_atomic(path: str | Path, data: bytes | str, *, fsync: bool = True) -> Path:
