@@ -21,10 +21,14 @@ import functools
 import itertools
 import multiprocessing
 import os
+import signal
+import stat
 import sys
+import threading
 import time
+import tomllib
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
@@ -34,6 +38,7 @@ from econ.build import load_input
 from econ.engine import evaluate
 from econ.errors import InputError
 from econ.model.definition import MODELS
+from econ.outputs.files import clean_stale, ensure_folder
 from econ.report.html import (
     Column,
     IndexRow,
@@ -41,7 +46,6 @@ from econ.report.html import (
     compare_keys,
     index_columns,
     write_index,
-    write_summary,
 )
 from econ.report.summary_table import write_summary_table
 from econ.scenario import Scenario, load_scenario
@@ -58,6 +62,10 @@ __all__ = [
 SCHEDULER_ENV = "ECON_SCHEDULER"
 #: Variants ``econ sweep --files`` builds unless the cap is raised (two files each).
 FILES_MAX_POINTS = 1_000
+#: Default time limit of one scenario of a batch (seconds): generous, since a
+#: seed builds in well under a second; a scenario still running then is a
+#: failure row, and the others go on.
+DEFAULT_TIMEOUT_S = 600.0
 
 
 @dataclass(frozen=True)
@@ -69,12 +77,15 @@ class Task:
         overrides: input key -> value (canonical units) for sweep variants.
         name: output name for a variant (default: the scenario's own name).
         title_suffix: appended to the scenario title for a variant.
+        stem: output file stem when it differs from the scenario's name
+            (a renamed collision, an edited workbook's file name).
     """
 
     path: str
     overrides: tuple[tuple[str, float], ...] = ()
     name: str | None = None
     title_suffix: str = ""
+    stem: str | None = None  # output file stem (econ.outputs.names), if not the name
 
 
 @dataclass
@@ -98,6 +109,7 @@ class BatchReport:
     workers: int
     sweep: SweepTable | None = None
     notes: list[str] = field(default_factory=list)
+    environment_faults: int = 0
 
     @property
     def failures(self) -> list[IndexRow]:
@@ -106,8 +118,9 @@ class BatchReport:
 
     @property
     def exit_code(self) -> int:
-        """0 when everything built, 1 when some scenario failed."""
-        return 1 if self.failures else 0
+        """0 when everything built, 3 when a scenario failed for the
+        environment (disk full, permission), 1 when some scenario failed."""
+        return 3 if self.environment_faults else 1 if self.failures else 0
 
 
 # ---------------------------------------------------------------------------
@@ -175,15 +188,6 @@ def _load_cached(path: str) -> Scenario:
     return load_scenario(path)
 
 
-def _write_workbook() -> Callable[..., Path] | None:
-    """``econ.excel.write_workbook`` if that module is present."""
-    try:
-        from econ.excel import write_workbook
-    except ImportError:  # TODO(lead): drop once econ.excel lands
-        return None
-    return write_workbook
-
-
 def _base_row(task: Task) -> dict[str, Any]:
     """An index row before the task has produced anything."""
     return {
@@ -198,37 +202,89 @@ def _base_row(task: Task) -> dict[str, Any]:
     }
 
 
-def build_task(task: Task, out_dir: str) -> dict[str, Any]:
-    """Build one task; never raises. Returns a small, picklable dict.
+class _TaskTimeout(BaseException):
+    """The per-task time limit (a BaseException: no library swallows it)."""
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float | None) -> Iterator[None]:
+    """Raise :class:`_TaskTimeout` in this thread after ``seconds`` (where
+    signals can be used: the main thread of a process; elsewhere the batch's
+    own watchdog still stops a stuck run)."""
+    if (
+        not seconds
+        or threading.current_thread() is not threading.main_thread()
+        or not hasattr(signal, "setitimer")
+    ):
+        yield
+        return
+
+    def expire(signum: int, frame: object) -> None:
+        raise _TaskTimeout
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _stem(task: Task) -> str | None:
+    return task.stem or (task.name if task.overrides else None)
+
+
+def build_task(task: Task, out_dir: str, timeout_s: float | None = None) -> dict[str, Any]:
+    """Build one task; never raises (except on Ctrl-C). Returns a small,
+    picklable dict.
 
     Returns:
         ``name``, ``title``, ``model``, ``source``, ``metrics`` (key -> float),
-        ``html``/``xlsx`` (file names or None), ``error`` (message or None)
-        and ``seconds``.
+        ``html``/``xlsx`` (file names or None), ``error`` (message naming the
+        file, or None), ``notes`` (backups kept) and ``seconds``.
     """
+    from econ.build import write_outputs
+    from econ.outputs import EnvironmentFault
+
     start = time.perf_counter()
     out = _base_row(task)
+    out["notes"] = []
     try:
-        if task.overrides:
-            scenario = vary(_load_cached(task.path), task.overrides)
-            scenario = replace(
-                scenario, name=task.name or scenario.name, title=scenario.title + task.title_suffix
-            )
-        else:
-            scenario = load_input(Path(task.path))
-        out.update(name=scenario.name, title=scenario.title, model=scenario.model.name)
-        results = evaluate(scenario)
-        values = results.scalars()
-        out["metrics"] = {i.key: values[i.key] for i in scenario.model.items_with("metric")}
-        folder = Path(out_dir)
-        writer = _write_workbook()
-        if writer is not None:
-            out["xlsx"] = writer(scenario, results, folder / f"{scenario.name}.xlsx").name
-        out["html"] = write_summary(scenario, results, folder / f"{scenario.name}.html").name
+        with _time_limit(timeout_s):
+            if task.overrides:
+                scenario = vary(_load_cached(task.path), task.overrides)
+                scenario = replace(
+                    scenario,
+                    name=task.name or scenario.name,
+                    title=scenario.title + task.title_suffix,
+                )
+            else:
+                scenario = load_input(Path(task.path))
+            out.update(name=scenario.name, title=scenario.title, model=scenario.model.name)
+            results = evaluate(scenario)
+            values = results.scalars()
+            out["metrics"] = {i.key: values[i.key] for i in scenario.model.items_with("metric")}
+            written = write_outputs(scenario, results, Path(out_dir), _stem(task))
+            for f in written.files:
+                out[f.suffix.lstrip(".")] = f.name
+            out["notes"] = list(written.notes)
+    except _TaskTimeout:
+        out["error"] = (
+            f"{task.path}: stopped after {timeout_s:g} s, the time limit of one scenario "
+            "(--timeout)"
+        )
     except InputError as exc:
         out["error"] = str(exc)
+    except EnvironmentFault as exc:
+        out["error"] = f"{task.path}: {exc}"
+        out["fault"] = True
+    except RecursionError:
+        out["error"] = f"{task.path}: nested too deeply"
     except Exception as exc:  # isolate any failure to its own scenario
-        out["error"] = f"{type(exc).__name__}: {exc}"
+        out["error"] = f"{task.path}: {type(exc).__name__}: {exc}"
+    if out["error"] is not None:
+        out["metrics"] = {} if out["xlsx"] is None else out["metrics"]
     out["seconds"] = time.perf_counter() - start
     return out
 
@@ -304,40 +360,141 @@ def _single_threaded_blas() -> Iterator[None]:
             os.environ.pop(v, None)
 
 
+def _worker_init() -> None:
+    """In each local worker: Ctrl-C is the parent's to handle (it stops the
+    workers), and a worker dies with its parent even if the parent is killed
+    with SIGKILL (Linux ``PR_SET_PDEATHSIG``)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(Exception):
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+            if os.getppid() == 1:  # the parent died before the line above
+                os._exit(1)
+
+
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Cancel what has not started and end every worker now (SIGTERM, then
+    SIGKILL after 2 s)."""
+    processes = list(getattr(pool, "_processes", {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for p in processes:
+        with contextlib.suppress(Exception):
+            p.terminate()
+    deadline = time.monotonic() + 2.0
+    for p in processes:
+        with contextlib.suppress(Exception):
+            p.join(max(0.0, deadline - time.monotonic()))
+            if p.is_alive():
+                p.kill()
+                p.join(1.0)
+
+
 def _run_local(
-    tasks: Sequence[Task], out_dir: Path, workers: int, progress: _Progress
+    tasks: Sequence[Task],
+    out_dir: Path,
+    workers: int,
+    progress: _Progress,
+    timeout_s: float,
 ) -> Iterator[tuple[int, dict[str, Any]]]:
     # One BLAS thread per worker: numpy's threaded OpenBLAS in every worker
     # oversubscribes the cores (measured: 1.25x instead of 1.6x from 1 to 2
     # workers). The variables only act before numpy loads, hence "spawn".
-    with (
-        _single_threaded_blas(),
-        ProcessPoolExecutor(
-            max_workers=workers, mp_context=multiprocessing.get_context("spawn")
-        ) as pool,
-    ):
-        futures = {pool.submit(build_task, t, str(out_dir)): i for i, t in enumerate(tasks)}
-        for future in as_completed(futures):
-            i = futures[future]
-            try:
-                row = future.result()
-            except Exception as exc:  # a worker died (e.g. killed): still isolate it
-                row = _failed_row(tasks[i], exc)
-            progress.update(row)
-            yield i, row
+    # Each worker enforces the time limit itself (SIGALRM); the watchdog
+    # below stops the workers if none answers for longer than that (a task
+    # stuck where a signal cannot reach it).
+    watchdog = timeout_s + 30.0
+    with _single_threaded_blas():
+        pool = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_worker_init,
+        )
+    stopped = False
+    try:
+        futures = {
+            pool.submit(build_task, t, str(out_dir), timeout_s): i for i, t in enumerate(tasks)
+        }
+        pending = set(futures)
+        while pending:
+            done, pending = wait(pending, timeout=watchdog, return_when=FIRST_COMPLETED)
+            if not done:  # nothing finished for too long: a worker is stuck
+                _stop_pool(pool)
+                stopped = True
+                for future in sorted(pending, key=futures.__getitem__):
+                    i = futures[future]
+                    row = {
+                        **_base_row(tasks[i]),
+                        "error": f"{tasks[i].path}: not finished: no scenario finished "
+                        f"for {watchdog:g} s, so the batch stopped its workers",
+                        "seconds": 0.0,
+                        "notes": [],
+                    }
+                    progress.update(row)
+                    yield i, row
+                return
+            for future in sorted(done, key=futures.__getitem__):
+                i = futures[future]
+                try:
+                    row = future.result()
+                except Exception as exc:  # a worker died (e.g. killed): still isolate it
+                    row = _failed_row(tasks[i], exc)
+                progress.update(row)
+                yield i, row
+    finally:
+        if not stopped:
+            _stop_pool(pool)  # at once on Ctrl-C / SIGTERM; idle workers otherwise
+        clean_stale(out_dir)  # temporary files of workers that were stopped mid-write
 
 
 def _failed_row(task: Task, exc: BaseException) -> dict[str, Any]:
     """The index row of a task whose worker raised or died."""
-    return {**_base_row(task), "error": f"{type(exc).__name__}: {exc}", "seconds": 0.0}
+    return {
+        **_base_row(task),
+        "error": f"{task.path}: {type(exc).__name__}: {exc}",
+        "seconds": 0.0,
+        "notes": [],
+    }
 
 
-def connect_dask(address: str) -> Any:
+def _probe(address: str, timeout_s: float) -> None:
+    """Check that something listens at a ``tcp://host:port`` address."""
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(address if "://" in address else f"tcp://{address}")
+    try:
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        host, port = None, None
+    if not host or not port:
+        raise InputError(
+            None, "--scheduler", f"expected an address such as tcp://host:8786, found {address!r}"
+        )
+    if parts.scheme not in ("tcp", "tls"):
+        return  # other Dask transports: let Dask try
+    try:
+        with socket.create_connection((host, port), timeout=timeout_s):
+            pass
+    except OSError as exc:
+        raise InputError(
+            None, "--scheduler", f"cannot connect to {address!r}: {exc.strerror or exc}"
+        ) from None
+
+
+def connect_dask(address: str, timeout_s: float = 15.0) -> Any:
     """A client of the Dask scheduler at ``address`` (batches, sweeps and
     Monte Carlo runs all connect here).
 
+    The address is probed first (a TCP connection within ``timeout_s``), and
+    the Dask handshake runs under the same time limit, so a service that is
+    not a Dask scheduler is a message, not a hang.
+
     Raises:
-        InputError: Dask is not installed, or the scheduler does not answer.
+        InputError: Dask is not installed, the address does not answer, or
+            what answers is not a Dask scheduler.
     """
     try:
         from dask.distributed import Client
@@ -345,20 +502,41 @@ def connect_dask(address: str) -> Any:
         raise InputError(
             None, "--scheduler", "Dask is not installed: pip install econ[dask]"
         ) from None
-    try:
-        return Client(address, timeout=30)  # type: ignore[no-untyped-call]
-    except (OSError, TimeoutError, ValueError) as exc:
-        raise InputError(None, "--scheduler", f"cannot connect to {address!r}: {exc}") from None
+    _probe(address, timeout_s)
+    outcome: dict[str, Any] = {}
+
+    def connect() -> None:
+        try:
+            outcome["client"] = Client(address, timeout=timeout_s)  # type: ignore[no-untyped-call]
+        except BaseException as exc:
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=connect, daemon=True)
+    thread.start()
+    thread.join(timeout_s + 5)
+    if "client" in outcome:
+        return outcome["client"]
+    found = outcome.get("error")
+    detail = (
+        f" ({type(found).__name__})" if found is not None else f" (no answer in {timeout_s:g} s)"
+    )
+    raise InputError(
+        None,
+        "--scheduler",
+        f"{address!r} does not answer as a Dask scheduler{detail}; start one with "
+        "`dask scheduler` or drop --scheduler",
+    )
 
 
 def _run_dask(
-    tasks: Sequence[Task], out_dir: Path, address: str, progress: _Progress
+    tasks: Sequence[Task], out_dir: Path, client: Any, progress: _Progress, timeout_s: float
 ) -> Iterator[tuple[int, dict[str, Any]]]:
-    client = connect_dask(address)  # first: a clear message when Dask is missing
     from dask.distributed import as_completed as dask_completed
 
+    futures = client.map(
+        build_task, list(tasks), out_dir=str(out_dir), timeout_s=timeout_s, pure=False
+    )
     try:
-        futures = client.map(build_task, list(tasks), out_dir=str(out_dir), pure=False)
         index = {f.key: i for i, f in enumerate(futures)}
         for future in dask_completed(futures):  # type: ignore[no-untyped-call]
             i = index[future.key]
@@ -370,12 +548,31 @@ def _run_dask(
             future.release()
             yield i, row
     finally:
+        with contextlib.suppress(Exception):
+            client.cancel(futures)
         client.close()
 
 
 def _columns(rows: Sequence[IndexRow]) -> list[Column]:
     present = {k for r in rows for k in r.metrics}
     return [c for c in index_columns(list(MODELS.values())) if c.key in present]
+
+
+def _peek_name(path: Path) -> str:
+    """The ``name`` a scenario file declares (read cheaply, for output names),
+    or the file's stem: an edited workbook's outputs take its file name."""
+    if path.suffix.lower() in (".toml",):
+        with contextlib.suppress(Exception):
+            st = path.stat()
+            if stat.S_ISREG(st.st_mode) and st.st_size <= 1024 * 1024:
+                name = tomllib.loads(path.read_text(encoding="utf-8-sig")).get("name")
+                if (
+                    isinstance(name, str)
+                    and name
+                    and all(c.isascii() and (c.isalnum() or c in "_-") for c in name)
+                ):
+                    return name.lower() if name.lower() == name else name
+    return path.stem
 
 
 def _execute(
@@ -387,28 +584,40 @@ def _execute(
     progress: bool,
     title: str,
     sweep_builder: Callable[[list[IndexRow]], SweepTable | None] | None = None,
+    timeout_s: float | None = None,
 ) -> BatchReport:
     start = time.perf_counter()
     folder = Path(out_dir)
-    folder.mkdir(parents=True, exist_ok=True)
+    timeout_s = DEFAULT_TIMEOUT_S if timeout_s is None else timeout_s
+    if not timeout_s > 0:
+        raise InputError(None, "--timeout", f"must be positive (got {timeout_s:g})")
     scheduler = scheduler or os.environ.get(SCHEDULER_ENV) or None
-    n_workers = 0 if scheduler else max(1, workers or os.cpu_count() or 1)
+    limit = 4 * (os.cpu_count() or 1)
+    if workers is not None and not 1 <= workers <= limit:
+        raise InputError(None, "-j", f"workers must be in [1, {limit}] (got {workers})")
+    n_workers = 0 if scheduler else min(workers or os.cpu_count() or 1, max(len(tasks), 1))
+    client = connect_dask(scheduler) if scheduler else None  # before any folder is made
+    ensure_folder(folder)
+    clean_stale(folder)
     bar = _Progress(len(tasks), progress)
     rows: list[IndexRow | None] = [None] * len(tasks)
     stream = (
-        _run_dask(tasks, folder, scheduler, bar)
-        if scheduler
-        else _run_local(tasks, folder, n_workers, bar)
+        _run_dask(tasks, folder, client, bar, timeout_s)
+        if client is not None
+        else _run_local(tasks, folder, n_workers, bar, timeout_s)
     )
+    notes: list[str] = []
+    faults = 0
     try:
         for i, row in stream:
+            faults += bool(row.pop("fault", False))
+            for note in row.pop("notes", []):
+                notes.append(note)
+                print(f"econ: {note}", file=sys.stderr)
             rows[i] = IndexRow(**row)
     finally:
         bar.close()
     done = [r for r in rows if r is not None]
-    notes = []
-    if _write_workbook() is None:
-        notes.append("econ.excel is not available: workbooks were not written")
     sweep = sweep_builder(done) if sweep_builder else None
     elapsed = time.perf_counter() - start
     csv, xlsx = write_summary_table(folder, done, list(MODELS.values()))
@@ -421,7 +630,9 @@ def _execute(
         sweep=sweep,
         elapsed_s=elapsed,
     )
-    report = BatchReport(done, folder, index, csv, xlsx, elapsed, n_workers, sweep, notes)
+    report = BatchReport(
+        done, folder, index, csv, xlsx, elapsed, n_workers, sweep, notes, environment_faults=faults
+    )
     if report.failures:
         print(
             f"econ: {len(report.failures)} of {len(done)} scenarios failed (see {index})",
@@ -437,8 +648,14 @@ def run_batch(
     workers: int | None = None,
     scheduler: str | None = None,
     progress: bool = True,
+    timeout_s: float | None = None,
 ) -> BatchReport:
     """Build every scenario of files and folders into ``out_dir``, in parallel.
+
+    Output names are decided before anything is written
+    (:func:`econ.outputs.names.output_stems`): two scenarios with the same
+    name, or one named ``index`` or ``summary``, get distinct file names
+    (``name-2``), said on stderr and linked from the index.
 
     Args:
         paths_or_dirs: scenario files and folders (a folder gives its ``*.toml``).
@@ -448,24 +665,36 @@ def run_batch(
             the cluster's workers must see ``out_dir`` and the scenario files.
         progress: show a progress bar (terminal) or log lines (otherwise) on
             stderr. Failures are always reported on stderr.
+        timeout_s: time limit of one scenario (default
+            :data:`DEFAULT_TIMEOUT_S`); a scenario still running then is a
+            failure row and the batch goes on.
 
     Returns:
         The :class:`BatchReport`; its ``exit_code`` is 1 if any scenario failed.
 
     Raises:
-        InputError: no scenarios, a missing path, or ``scheduler`` given
-            without Dask installed.
+        InputError: no scenarios, a missing path, a bad option, or
+            ``scheduler`` not answering as a Dask scheduler.
     """
+    from econ.outputs.names import output_stems
+
     paths = expand_paths(paths_or_dirs)
-    tasks = [Task(str(p)) for p in paths]
-    return _execute(
+    names = [_peek_name(p) for p in paths]
+    stems, renamed = output_stems([(str(p), n) for p, n in zip(paths, names, strict=True)])
+    for note in renamed:
+        print(f"econ: note: {note}", file=sys.stderr)
+    tasks = [Task(str(p), stem=stem) for p, stem in zip(paths, stems, strict=True)]
+    report = _execute(
         tasks,
         out_dir,
         workers=workers,
         scheduler=scheduler,
         progress=progress,
         title=f"econ batch: {len(tasks)} scenarios",
+        timeout_s=timeout_s,
     )
+    report.notes[:0] = renamed
+    return report
 
 
 def run_sweep(

@@ -4,63 +4,178 @@ recompute a number."""
 
 from __future__ import annotations
 
+import contextlib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from econ.engine import Results, evaluate
 from econ.errors import InputError
+from econ.outputs import EnvironmentFault, backup_path, keep_if_edited, write_atomic
+from econ.outputs.files import clean_stale, ensure_folder, fault
 from econ.scenario import Scenario, load_scenario
 
-__all__ = ["build", "build_from_workbook", "build_scenario", "export_workbook", "load_input"]
+__all__ = [
+    "RENDERERS",
+    "Output",
+    "backup_path",
+    "build",
+    "build_from_workbook",
+    "build_scenario",
+    "export_workbook",
+    "load_input",
+    "write_outputs",
+]
+
+Renderer = Callable[[Scenario, Results, Path], Path]
+
+
+def _workbook(scenario: Scenario, results: Results, path: Path) -> Path:
+    from econ.excel import write_workbook
+
+    return write_workbook(scenario, results, path)
+
+
+def _page(scenario: Scenario, results: Results, path: Path) -> Path:
+    from econ.report import write_summary
+
+    return write_summary(scenario, results, path)
+
+
+#: The renderers every build, run, batch and sweep hands its results to, by
+#: file suffix; each writes one file atomically (econ.outputs.write_with).
+RENDERERS: dict[str, Renderer] = {".xlsx": _workbook, ".html": _page}
+
+
+@dataclass(frozen=True)
+class Output:
+    """What :func:`write_outputs` wrote.
+
+    Attributes:
+        files: the files written, in :data:`RENDERERS` order.
+        notes: one line per edited workbook kept as a backup.
+        backups: replaced file -> its backup.
+    """
+
+    files: tuple[Path, ...]
+    notes: tuple[str, ...]
+    backups: tuple[tuple[Path, Path], ...] = ()
+
+
+def check_finite(scenario: Scenario, results: Results) -> None:
+    """Refuse results with an infinite value: a workbook caching ``inf``
+    cannot be read back (NaN is econ's "not available" and is fine).
+
+    Raises:
+        InputError: naming the scenario file and the first infinite item.
+    """
+    import numpy as np
+
+    for key, value in results.values.items():
+        if value.dtype.kind == "f" and np.isinf(value).any():
+            raise InputError(
+                scenario.path,
+                None,
+                f"the line item '{key}' overflows to infinity: an input is too large "
+                "(check the magnitudes of the assumptions)",
+            )
+
+
+def write_outputs(
+    scenario: Scenario, results: Results, out_dir: Path, stem: str | None = None
+) -> Output:
+    """The one output pipeline: hand ``results`` to every renderer.
+
+    Writes ``out_dir/<stem>.xlsx`` and ``out_dir/<stem>.html`` (``stem``
+    defaults to the scenario's name), each atomically. A workbook already at
+    the output path that is not exactly what econ wrote (edited by hand, or
+    not econ's) is first kept as ``<stem>.edited-backup.xlsx`` (numbered).
+
+    Raises:
+        InputError: results with an infinite value (nothing is written).
+        EnvironmentFault: the folder or a file cannot be written.
+    """
+    check_finite(scenario, results)
+    stem = stem or scenario.name
+    ensure_folder(out_dir)
+    files: list[Path] = []
+    notes: list[str] = []
+    backups: list[tuple[Path, Path]] = []
+    staged: list[tuple[Path, Path]] = []
+    try:
+        # Every output is written in full (under a temporary name) before any
+        # is moved into place: a failure leaves no partial set of outputs.
+        for suffix, render in RENDERERS.items():
+            final = out_dir / f"{stem}{suffix}"
+            stage = out_dir / f".{final.name}.econ-tmp-{os.getpid()}-stage"
+            staged.append((stage, final))
+            try:
+                render(scenario, results, stage)
+            except EnvironmentFault as exc:  # name the output, not its temporary name
+                raise EnvironmentFault(final, exc.reason, exc.verb) from None
+        for stage, final in staged:
+            if final.suffix == ".xlsx":
+                backup = keep_if_edited(final)
+                if backup is not None:
+                    backups.append((final, backup))
+                    notes.append(f"kept {final} as {backup} (it differs from what econ wrote)")
+            try:
+                os.replace(stage, final)
+            except OSError as exc:
+                raise fault(final, exc) from None
+            files.append(final)
+    finally:
+        for stage, _ in staged:
+            with contextlib.suppress(OSError):
+                stage.unlink()
+    return Output(tuple(files), tuple(notes), tuple(backups))
 
 
 def build_scenario(
     scenario: Scenario, out_dir: Path, results: Results | None = None
 ) -> tuple[Results, list[Path]]:
     """Evaluate ``scenario`` (unless its ``results`` are given) and write its
-    outputs into ``out_dir``.
+    outputs into ``out_dir`` (see :func:`write_outputs`).
 
     Returns:
         The results and the files written.
     """
     results = evaluate(scenario) if results is None else results
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
-    try:
-        from econ.excel import write_workbook
-    except ImportError:  # pragma: no cover - during development only
-        pass
-    else:
-        written.append(write_workbook(scenario, results, out_dir / f"{scenario.name}.xlsx"))
-    try:
-        from econ.report import write_summary
-    except ImportError:  # pragma: no cover
-        pass
-    else:
-        written.append(write_summary(scenario, results, out_dir / f"{scenario.name}.html"))
-    return results, written
+    return results, list(write_outputs(scenario, results, Path(out_dir)).files)
+
+
+_WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 
 
 def load_input(path: Path) -> Scenario:
     """The scenario of a scenario file, or of an econ workbook (``.xlsx``,
     ``.xlsm``) with the values on its Assumptions sheet (edited or not)."""
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
+    if path.suffix.lower() in _WORKBOOK_SUFFIXES:
         from econ.excel.reader import read_workbook
 
         return read_workbook(path).scenario
     return load_scenario(path)
 
 
-def build(path: Path, out_dir: Path | None) -> list[str]:
+def build(path: Path, out_dir: Path | None, scenario: Scenario | None = None) -> list[str]:
     """Build one scenario file, or rebuild an edited econ workbook (``.xlsx``);
-    returns lines to print."""
+    returns lines to print. ``scenario``: the file's scenario if already loaded."""
     from econ.cli import format_metrics
 
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
+    if path.suffix.lower() in _WORKBOOK_SUFFIXES:
         return build_from_workbook(path, out_dir)
     out_dir = out_dir if out_dir is not None else Path("workbooks")
-    scenario = load_scenario(path)
-    results, written = build_scenario(scenario, out_dir)
-    return [format_metrics(scenario, results), *(f"  wrote {p}" for p in written), ""]
+    scenario = load_scenario(path) if scenario is None else scenario
+    results = evaluate(scenario)
+    clean_stale(out_dir)
+    out = write_outputs(scenario, results, out_dir)
+    return [
+        format_metrics(scenario, results),
+        *(f"  {n}" for n in out.notes),
+        *(f"  wrote {p}" for p in out.files),
+        "",
+    ]
 
 
 def _fmt_value(value: object) -> str:
@@ -74,6 +189,8 @@ def describe_changes(old: Scenario, new: Scenario, old_r: Results, new_r: Result
     from econ.display import format_item
 
     lines = []
+    if new.start_year != old.start_year:
+        lines.append(f"  edited start year: {old.start_year} -> {new.start_year}")
     for key, a in new.assumptions.items():
         before = old.assumptions[key]
         if (a.value, a.low, a.high) != (before.value, before.low, before.high):
@@ -87,7 +204,7 @@ def describe_changes(old: Scenario, new: Scenario, old_r: Results, new_r: Result
                 f"{a.unit}{bounds}"
             )
     if not lines:
-        return ["  no assumption was edited"]
+        return ["  no assumption or timeline cell was edited"]
     old_s, new_s = old_r.scalars(), new_r.scalars()
     for item in new.model.items_with("metric"):
         x, y = old_s[item.key], new_s[item.key]
@@ -97,26 +214,17 @@ def describe_changes(old: Scenario, new: Scenario, old_r: Results, new_r: Result
     return lines
 
 
-def backup_path(path: Path) -> Path:
-    """``model.xlsx`` -> ``model.edited-backup.xlsx`` (numbered if taken)."""
-    candidate = path.with_name(f"{path.stem}.edited-backup{path.suffix}")
-    n = 2
-    while candidate.exists():
-        candidate = path.with_name(f"{path.stem}.edited-backup-{n}{path.suffix}")
-        n += 1
-    return candidate
-
-
 def build_from_workbook(path: Path, out_dir: Path | None) -> list[str]:
     """Rebuild an edited econ workbook from its Assumptions sheet.
 
-    Without ``out_dir`` the rebuilt workbook replaces ``path`` atomically and
-    the edited original is first copied beside it under a backup name; with
-    ``out_dir`` the outputs go there and ``path`` is left untouched.
+    The outputs are named after the workbook's file (``what_if.xlsx`` gives
+    ``what_if.xlsx`` and ``what_if.html``). Without ``out_dir`` they go
+    beside it and the rebuilt workbook replaces ``path``, the edited
+    original first kept under a backup name; with ``out_dir`` they go there
+    (an edited workbook already there is kept as a backup too). A
+    macro-enabled ``.xlsm`` is never rewritten: its rebuild is ``NAME.xlsx``
+    (macros are not carried over, and the line says so).
     """
-    import shutil
-    import tempfile
-
     from econ.excel.reader import formula_changes, read_workbook
 
     edited = read_workbook(path)
@@ -124,32 +232,26 @@ def build_from_workbook(path: Path, out_dir: Path | None) -> list[str]:
     lines = [f"{path}: scenario {edited.scenario.name!r} read back"]
     lines += describe_changes(edited.original, edited.scenario, old_r, new_r)
     target_dir = out_dir if out_dir is not None else path.parent
-    target_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=target_dir, prefix=".econ-build-") as tmp:
-        _, written = build_scenario(edited.scenario, Path(tmp), new_r)
-        rebuilt = Path(tmp) / f"{edited.scenario.name}.xlsx"
-        problems = [
-            *edited.scenario.warnings,
-            *edited.warnings,
-            *formula_changes(path, rebuilt),
-        ]
-        if out_dir is None:
-            backup = backup_path(path)
-            shutil.copy2(path, backup)
-            lines.append(f"  kept the edited original as {backup}")
-        for file in written:
-            dest = path if (out_dir is None and file.suffix == ".xlsx") else target_dir / file.name
-            file.replace(dest)  # same folder: an atomic rename
-            lines.append(f"  wrote {dest}")
+    macro = path.suffix.lower() == ".xlsm"
+    clean_stale(target_dir)
+    out = write_outputs(edited.scenario, new_r, target_dir, stem=path.stem)
+    lines += [f"  {n}" for n in out.notes]
+    if macro:
+        lines.append(f"  {path} keeps its macros and is left as it was (econ writes .xlsx only)")
+    before = dict(out.backups).get(path, path)  # in place: the original is now the backup
+    rebuilt = next(f for f in out.files if f.suffix == ".xlsx")
+    problems = [
+        *edited.scenario.warnings,
+        *edited.warnings,
+        *formula_changes(before, rebuilt),
+    ]
+    lines += [f"  wrote {f}" for f in out.files]
     lines += [f"  warning: {p}" for p in problems]
     return lines
 
 
 def export_workbook(path: Path, output: Path) -> list[str]:
     """Write the (edited) assumptions of an econ workbook as a scenario file."""
-    import os
-    import tempfile
-
     from econ.excel.reader import read_workbook
     from econ.scenario import to_toml
 
@@ -159,16 +261,14 @@ def export_workbook(path: Path, output: Path) -> list[str]:
             None,
             "refused: the output is the workbook being exported; give a .toml path (-o x.toml)",
         )
+    if output.is_dir():
+        raise InputError(output, None, "expected a .toml file path as the output, found a folder")
     if output.suffix.lower() in (".xlsx", ".xlsm"):
         raise InputError(
             output, None, "expected a .toml scenario file as the output, not a workbook"
         )
     edited = read_workbook(path)
     text = to_toml(edited.scenario)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, output)
+    write_atomic(output, text)
     warnings = [*edited.scenario.warnings, *edited.warnings]
     return [f"wrote {output}", *(f"  warning: {w}" for w in warnings)]

@@ -1,12 +1,19 @@
 """The command line: a thin layer over :mod:`econ` (no calculation here).
 
-Exit codes: 0 success, 2 bad input (one message on stderr, no traceback),
-1 when some scenarios of a batch failed.
+Exit codes: 0 success, 1 when some scenarios of a batch failed, 2 bad input
+(one message on stderr naming the file and key or cell, no traceback), 3 an
+environment fault (disk full, permission, read-only folder, a file in the way
+of a folder), 130 interrupted (Ctrl-C), 143 terminated (SIGTERM). ``--debug``
+shows the traceback of any failure.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
+import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,7 +26,17 @@ from econ.scenario import Scenario, load_scenario
 
 __all__ = ["format_metrics", "main"]
 
-EXIT_OK, EXIT_FAILURES, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_OK, EXIT_FAILURES, EXIT_BAD_INPUT, EXIT_ENVIRONMENT = 0, 1, 2, 3
+EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that every ``finally`` runs
+    (workers stopped, temporary files removed)."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Terminated
 
 
 def format_metrics(scenario: Scenario, results: Results) -> str:
@@ -59,11 +76,16 @@ def _cmd_show(args: argparse.Namespace) -> int:
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
-    from econ.build import build
+    from econ.build import build, load_input
 
-    for path in args.scenarios:
-        output = None if args.output is None else Path(args.output)
-        for line in build(Path(path), output):
+    output = None if args.output is None else Path(args.output)
+    # Every file is read and checked before anything is written: a bad file
+    # among several leaves no partial set of outputs.
+    paths = [Path(p) for p in args.scenarios]
+    loaded = {p: load_input(p) for p in paths}
+    for path in paths:
+        known = None if path.suffix.lower() in (".xlsx", ".xlsm") else loaded[path]
+        for line in build(path, output, known):
             print(line)
     return EXIT_OK
 
@@ -88,10 +110,18 @@ def _batch_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "-j",
         "--workers",
-        type=int,
+        type=_workers,
         default=None,
         metavar="N",
-        help="local worker processes (default: every core)",
+        help=f"local worker processes, 1 to {_max_workers()} (default: every core)",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=None,
+        metavar="SECONDS",
+        help="time limit of one scenario; a scenario still running then is a failure row "
+        "(default: 600)",
     )
     parser.add_argument(
         "--scheduler",
@@ -101,6 +131,32 @@ def _batch_options(parser: argparse.ArgumentParser) -> None:
         "ECON_SCHEDULER); needs `pip install econ[dask]`",
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+
+
+def _max_workers() -> int:
+    return 4 * (os.cpu_count() or 1)
+
+
+def _workers(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, found {text!r}") from None
+    if not 1 <= n <= _max_workers():
+        raise argparse.ArgumentTypeError(
+            f"must be in [1, {_max_workers()}] (4 per core on this machine) (got {n})"
+        )
+    return n
+
+
+def _seconds(text: str) -> float:
+    try:
+        x = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, found {text!r}") from None
+    if not 0 < x <= 7 * 24 * 3600:
+        raise argparse.ArgumentTypeError(f"must be in (0, 604800] seconds (got {text})")
+    return x
 
 
 def _report(report: object) -> int:
@@ -114,7 +170,7 @@ def _report(report: object) -> int:
     )
     for row in report.failures:
         print(f"  failed: {row.error}", file=sys.stderr)
-    return EXIT_FAILURES if report.failures else EXIT_OK
+    return report.exit_code
 
 
 def _cmd_batch(args: argparse.Namespace) -> int:
@@ -127,6 +183,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
             workers=args.workers,
             scheduler=args.scheduler,
             progress=not args.quiet,
+            timeout_s=args.timeout,
         )
     )
 
@@ -271,10 +328,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
     """`make run`: build every scenario of a folder (one line each), write its
     index and say which files to open."""
     from econ.analysis.portfolio import is_portfolio_file
-    from econ.build import build_scenario
+    from econ.build import write_outputs
+    from econ.outputs.files import clean_stale
+    from econ.outputs.names import output_stems
     from econ.report.html import IndexRow, compare_keys, index_columns, write_index
 
     folder = Path(args.folder)
+    if not folder.is_dir():
+        raise InputError(folder, None, "expected a folder of *.toml scenario files")
     found = sorted(folder.glob("*.toml"))
     portfolios = [p for p in found if is_portfolio_file(p)]
     portfolios += sorted(p for p in folder.glob("portfolios/*.toml") if is_portfolio_file(p))
@@ -282,11 +343,18 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if not paths:
         raise InputError(args.folder, None, "no *.toml scenario files in this folder")
     out = Path(args.output)
+    scenarios = [load_scenario(p) for p in paths]  # all checked before anything is written
+    stems, renamed = output_stems([(str(p), s.name) for p, s in zip(paths, scenarios, strict=True)])
+    for note in renamed:
+        print(f"note: {note}")
+    clean_stale(out)
     rows, models = [], {}
-    for path in paths:
-        scenario = load_scenario(path)
-        results, written = build_scenario(scenario, out)
-        print(f"built {' and '.join(str(p) for p in written)}")
+    for path, scenario, stem in zip(paths, scenarios, stems, strict=True):
+        results = evaluate(scenario)
+        written = write_outputs(scenario, results, out, stem)
+        print(f"built {' and '.join(str(p) for p in written.files)}")
+        for note in written.notes:
+            print(f"  {note}")
         for warning in scenario.warnings:
             print(f"  warning: {warning}")
         models[scenario.model.name] = scenario.model
@@ -298,14 +366,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
                 scenario.model.name,
                 str(path),
                 {k: values[k] for k in scenario.model.index_keys},
-                f"{scenario.name}.html",
-                f"{scenario.name}.xlsx",
+                f"{stem}.html",
+                f"{stem}.xlsx",
             )
         )
     index = write_index(
         out / "index.html",
         rows,
-        title=f"econ: the {len(rows)} scenarios of {Path(args.folder).name}/",
+        title=f"econ: the {len(rows)} scenarios of {folder.name}/",
         columns=index_columns(list(models.values())),
         compare=compare_keys(list(models.values())),
         summary_files=False,
@@ -315,9 +383,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
         from econ.report.portfolio import write_portfolio_outputs
 
         for path in portfolios:
-            written = write_portfolio_outputs(run_portfolio(load_portfolio(path)), out)
-            print(f"portfolio {path.name}: wrote {' and '.join(str(p) for p in written)}")
-    first = rows[0].name
+            files = write_portfolio_outputs(run_portfolio(load_portfolio(path)), out)
+            print(f"portfolio {path.name}: wrote {' and '.join(str(p) for p in files)}")
+    first = stems[0]
     print(
         "\nOpen first:\n"
         f"  {index}  every scenario side by side, with links\n"
@@ -461,9 +529,13 @@ def _parser() -> argparse.ArgumentParser:
         description="Project economics for critical-minerals programmes: scenario files of "
         "cited assumptions in; competitiveness gaps, subsidies, budgets, cash flows, live "
         "Excel workbooks and HTML summaries out.",
-        epilog="Exit codes: 0 success, 1 some scenarios of a batch failed, 2 bad input.",
+        epilog="Exit codes: 0 success, 1 some scenarios of a batch failed, 2 bad input, "
+        "3 environment fault (disk full, permission), 130 interrupted, 143 terminated.",
     )
     parser.add_argument("--version", action="version", version=f"econ {__version__}")
+    parser.add_argument(
+        "--debug", action="store_true", help="show the traceback of any failure (for bug reports)"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     show = sub.add_parser(
@@ -635,17 +707,88 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _error(text: str) -> None:
+    with contextlib.suppress(OSError):  # stderr gone too: nothing more to say
+        print(f"econ: error: {printable(text)}", file=sys.stderr, flush=True)
+
+
+def _flush_stdout() -> None:
+    """Flush stdout now, so that a full or closed stdout is an exit code
+    rather than a traceback at interpreter exit."""
+    try:
+        sys.stdout.flush()
+    except OSError:
+        # Point stdout at /dev/null so the interpreter's own flush is quiet.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        raise
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``econ`` command."""
+    from econ.outputs.files import EnvironmentFault
+
     args = _parser().parse_args(argv)
+    if not args.debug:
+        # A library object abandoned by a failure (a zip writer on a full
+        # disk) fails again in its finalizer: the error was already reported.
+        sys.unraisablehook = lambda unraisable: None
+    previous = None
+    with contextlib.suppress(ValueError):  # not the main thread (e.g. a test's thread)
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         code: int = args.func(args)
+        _flush_stdout()
     except InputError as exc:
-        print(f"econ: error: {printable(str(exc))}", file=sys.stderr)
+        if args.debug:
+            raise
+        _error(str(exc))
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
-        print("econ: interrupted", file=sys.stderr)
-        return 130
+        if args.debug:
+            raise
+        _error("interrupted (Ctrl-C): stopped; no partial file was left at an output path")
+        return EXIT_INTERRUPTED
+    except Terminated:
+        _error("terminated (SIGTERM): stopped; no partial file was left at an output path")
+        return EXIT_TERMINATED
+    except (EnvironmentFault, OSError) as exc:
+        if args.debug:
+            raise
+        if exc.errno in (errno.EPIPE,) or isinstance(exc, BrokenPipeError):
+            return EXIT_ENVIRONMENT  # the reader went away (| head): nothing to say
+        if isinstance(exc, EnvironmentFault):
+            _error(str(exc))
+        else:
+            where = f" {exc.filename}" if exc.filename else ""
+            reason = exc.strerror or type(exc).__name__
+            what = "write the output" if where == "" else "use"
+            _error(f"cannot {what}{where}: {reason}")
+        return EXIT_ENVIRONMENT
+    except MemoryError:
+        if args.debug:
+            raise
+        _error("out of memory")
+        return EXIT_ENVIRONMENT
+    except RecursionError:
+        if args.debug:
+            raise
+        _error("input nested too deeply")
+        return EXIT_BAD_INPUT
+    except Exception as exc:
+        if args.debug:
+            raise
+        _error(
+            f"internal error ({type(exc).__name__}: {exc}); this is a bug in econ: "
+            "run again with --debug and report the traceback"
+        )
+        return EXIT_FAILURES
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+        with contextlib.suppress(OSError):
+            _flush_stdout()
     return code
 
 

@@ -243,6 +243,64 @@ def _unknown_override(scenario: Scenario, key: str) -> str:
     return f"unknown assumption {key!r} for the {scenario.model.name!r} model"
 
 
+#: Largest scenario file read (a scenario is a few kB).
+MAX_SCENARIO_BYTES = 1024 * 1024
+#: Deepest nesting of tables and lists accepted (a scenario needs 4).
+MAX_DEPTH = 16
+_NOT_TOML = {".csv", ".ods", ".xls", ".xlsb", ".json", ".yaml", ".yml", ".numbers", ".txt"}
+
+
+def _read_text(path: Path) -> str:
+    """The text of a scenario file: a regular file of sane size, UTF-8 (a
+    byte-order mark is allowed)."""
+    import stat as stat_
+
+    suffix = path.suffix.lower()
+    if suffix in _NOT_TOML:
+        raise InputError(
+            path,
+            None,
+            f"expected a .toml scenario file or an econ .xlsx workbook, found a {suffix} file",
+        )
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise InputError(path, None, "no such file") from None
+    except OSError as exc:
+        raise InputError(path, None, f"cannot read: {exc.strerror}") from None
+    if stat_.S_ISDIR(st.st_mode):
+        raise InputError(path, None, "expected a scenario file, found a folder")
+    if not stat_.S_ISREG(st.st_mode):
+        raise InputError(
+            path, None, "expected a regular file, found a device, pipe or socket (not read)"
+        )
+    if st.st_size > MAX_SCENARIO_BYTES:
+        raise InputError(
+            path,
+            None,
+            f"refused: {st.st_size:,} bytes (a scenario file is at most "
+            f"{MAX_SCENARIO_BYTES:,} bytes)",
+        )
+    try:
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_SCENARIO_BYTES + 1)
+    except OSError as exc:
+        raise InputError(path, None, f"cannot read: {exc.strerror}") from None
+    if len(raw) > MAX_SCENARIO_BYTES:
+        raise InputError(path, None, f"refused: more than {MAX_SCENARIO_BYTES:,} bytes")
+    if raw.startswith(b"PK\x03\x04") or raw.startswith(b"\xd0\xcf\x11\xe0"):
+        raise InputError(
+            path,
+            None,
+            "this is a spreadsheet, not a scenario file: give an econ workbook the "
+            ".xlsx suffix, or a .toml scenario file",
+        )
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(path, None, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+
+
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario file.
 
@@ -250,19 +308,35 @@ def load_scenario(path: str | Path) -> Scenario:
         InputError: naming the file, the key, what was expected and found.
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(path, None, "no such file") from None
-    except UnicodeDecodeError as exc:
-        raise InputError(path, None, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    except OSError as exc:
-        raise InputError(path, None, f"cannot read: {exc.strerror}") from None
+    text = _read_text(path)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(path, None, f"not valid TOML: {exc}") from None
+    except RecursionError:
+        raise InputError(path, None, f"nested too deeply (at most {MAX_DEPTH} levels)") from None
     return parse_scenario(data, path)
+
+
+def _check_text(value: Any, file: Path | None, where: str, depth: int = 0) -> None:
+    """Refuse nesting deeper than :data:`MAX_DEPTH` and text holding NUL or
+    the non-characters U+FFFE/U+FFFF, which no workbook can hold. (Other
+    control characters are kept: outputs escape them, terminals get them
+    stripped: :func:`econ.display.printable`.)"""
+    if depth > MAX_DEPTH:
+        raise InputError(file, where or None, f"nested too deeply (at most {MAX_DEPTH} levels)")
+    if isinstance(value, str):
+        for ch in value:
+            code = ord(ch)
+            if code == 0 or code in (0xFFFE, 0xFFFF):
+                raise InputError(file, where or None, f"character U+{code:04X} not allowed in text")
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _check_text(k, file, where)
+            _check_text(v, file, f"{where}.{k}" if where else str(k), depth + 1)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            _check_text(v, file, f"{where}[{i}]", depth + 1)
 
 
 def _type_name(value: object) -> str:
@@ -302,6 +376,7 @@ def _unknown(data: Mapping[str, Any], allowed: set[str], file: Path | None, pref
 def parse_scenario(data: Mapping[str, Any], path: str | Path | None = None) -> Scenario:
     """Validate the parsed content of a scenario file (see module docs)."""
     file = Path(path) if path is not None else None
+    _check_text(data, file, "")
     _unknown(data, _TOP_KEYS, file, "")
     name = _require(data, "name", str, file, "name", "a slug of a-z, 0-9, '_' or '-'")
     if not _NAME.match(name):
@@ -740,7 +815,8 @@ def _g(x: float | None) -> str:
 
 
 def _toml_str(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)
+    """A TOML basic string (JSON escapes, plus U+007F which TOML forbids raw)."""
+    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
 
 
 def _toml_num(x: float) -> str:

@@ -11,9 +11,10 @@ the scenario's own exchange rate (:func:`convert` with ``rub_per_usd``).
 from __future__ import annotations
 
 import functools
+import re
 from typing import Any
 
-__all__ = ["UnitError", "convert"]
+__all__ = ["UnitError", "check_unit_syntax", "convert"]
 
 #: Spellings accepted as "a plain fraction".
 _DIMENSIONLESS = {"1", "", "fraction", "dimensionless"}
@@ -69,6 +70,41 @@ def _scaled(src: str, dst: str) -> float | None:
     return None
 
 
+#: Longest unit text read (``"bn RUB/yr"`` is 9 characters).
+MAX_UNIT_CHARS = 40
+_NAME = r"[A-Za-z_%][A-Za-z_0-9]*"
+_NUMBER = r"\d{1,6}(?:\.\d{1,6})?(?:[eE][+-]?\d{1,2})?"
+_EXPONENT = r"(?:\*\*|\^)\s*-?\d{1,2}"
+_FACTOR = rf"(?:{_NAME}|{_NUMBER})(?:\s*{_EXPONENT})?"
+_SAFE_UNIT = re.compile(rf"^{_FACTOR}(?:\s*(?:[*/]|\s)\s*{_FACTOR})*$")
+
+
+def check_unit_syntax(unit: str) -> None:
+    """Refuse a unit outside a small safe grammar before pint evaluates it.
+
+    Grammar: factors (a name or a number, optionally raised with ``**`` or
+    ``^`` to a whole number of at most two digits) joined by ``*``, ``/`` or
+    a space, at most :data:`MAX_UNIT_CHARS` characters, no parentheses.
+    Whatever pint then reads costs microseconds: no ``10**10**10``.
+
+    >>> check_unit_syntax("USD/kg")
+    >>> check_unit_syntax("kg*m**2/s^-2")
+    >>> try:
+    ...     check_unit_syntax("USD/kg*10**10**10")
+    ... except UnitError:
+    ...     print("refused")
+    refused
+    """
+    text = unit.strip()
+    if len(text) > MAX_UNIT_CHARS:
+        raise UnitError(f"unit text longer than {MAX_UNIT_CHARS} characters ({len(text)})")
+    if not _SAFE_UNIT.match(text):
+        raise UnitError(
+            f"unit {unit!r} is not a unit econ reads (expected names or numbers joined by "
+            "* / or a space, each with at most a two-digit whole exponent)"
+        )
+
+
 def convert(value: float, unit: str, to: str, *, rub_per_usd: float | None = None) -> float:
     """Convert ``value`` from ``unit`` to the canonical unit ``to``.
 
@@ -99,6 +135,7 @@ def convert(value: float, unit: str, to: str, *, rub_per_usd: float | None = Non
     factor = _scaled(src, dst)
     if factor is not None:
         return float(value) * factor
+    check_unit_syntax(src)
     ureg = _registry()
     try:
         quantity = ureg.Quantity(value, src)
@@ -124,4 +161,10 @@ def convert(value: float, unit: str, to: str, *, rub_per_usd: float | None = Non
             f"unit {unit!r} cannot be converted to {to!r}: it measures "
             f"{quantity.dimensionality}, expected {target.dimensionality}{hint}"
         )
-    return float(quantity.to(target).magnitude)
+    try:
+        result = float(quantity.to(target).magnitude)
+    except Exception as exc:  # offset units (degC), overflow: pint raises many types
+        raise UnitError(
+            f"unit {unit!r} cannot be converted to {to!r} ({type(exc).__name__})"
+        ) from exc
+    return result

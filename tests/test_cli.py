@@ -113,7 +113,9 @@ def test_show_and_batch_read_an_edited_workbook(
     out = tmp_path / "out"
     assert main(["batch", str(edited), str(tmp_path / "national_ree_gap.toml"), "-o", str(out),
                  "-j", "1", "-q"]) == 0  # fmt: skip
-    assert (out / "magnets_plant.xlsx").exists()
+    # an edited copy's outputs are named after its file, not after the scenario
+    assert (out / "what_if.xlsx").exists() and (out / "what_if.html").exists()
+    assert not (out / "magnets_plant.xlsx").exists()
 
 
 def test_titles_cannot_drive_the_terminal_or_become_csv_formulas(

@@ -535,7 +535,9 @@ def test_an_unedited_workbook_reads_back_unedited_even_at_17_digits(tmp_path: Pa
     back = read_workbook(path)
     assert back.scenario == back.original
     r = econ.evaluate(sc)
-    assert describe_changes(back.original, back.scenario, r, r) == ["  no assumption was edited"]
+    assert describe_changes(back.original, back.scenario, r, r) == [
+        "  no assumption or timeline cell was edited"
+    ]
 
 
 def test_graph_build_and_unit_check_is_fast() -> None:

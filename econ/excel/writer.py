@@ -25,13 +25,10 @@ Layout (FAST-style: inputs, workings, outputs, checks kept apart):
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import datetime as dt
 import math
-import os
 import re
-import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -1363,13 +1360,11 @@ def write_workbook(
     Returns:
         The path written.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".xlsx.tmp", dir=path.parent)
-    os.close(fd)
-    try:
+    from econ.outputs import seal_workbook, write_with
+
+    def write(tmp: Path) -> None:
         wb = xlsxwriter.Workbook(
-            tmp,
+            str(tmp),
             {
                 "strings_to_formulas": False,
                 "strings_to_numbers": False,
@@ -1396,12 +1391,8 @@ def write_workbook(
         builder.extra_sheets = extra_sheets
         builder.build()
         wb.close()
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a workbook is a normal file
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+        seal_workbook(tmp)  # what econ wrote, to tell a later edit (econ.outputs.seal)
+
+    path = Path(path)
+    write_with(path, write)
     return path

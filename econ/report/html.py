@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import os
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -305,19 +303,10 @@ def _analysis(scenario: Scenario, risk: Any) -> Markup:
 
 
 def write_text_atomic(text: str, path: str | Path) -> Path:
-    """Write ``text`` to ``path`` through a temporary file in the same folder
-    and :func:`os.replace`, so readers never see a half-written file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    """Write ``text`` to ``path`` atomically (:func:`econ.outputs.write_atomic`)."""
+    from econ.outputs import write_atomic
+
+    return write_atomic(path, text)
 
 
 def write_summary(scenario: Scenario, results: Results, path: str | Path, risk: Any = None) -> Path:

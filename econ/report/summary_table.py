@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import csv
 import math
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,13 +59,9 @@ def _text(row: IndexRow, name: str) -> str:
 
 
 def _replace_via_temp(path: Path, write: Callable[[Path], None]) -> Path:
-    tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+    from econ.outputs import write_with
+
+    return write_with(path, write)
 
 
 def write_summary_csv(path: Path, rows: Sequence[IndexRow], items: Sequence[LineItem]) -> Path:

@@ -1,0 +1,163 @@
+"""Tell an untouched econ workbook from an edited one, and keep the edited.
+
+When econ writes a workbook it records a *seal* in the workbook's custom
+document properties (``docProps/custom.xml``, property ``econ_seal``): the
+SHA-256 of the name, CRC-32 and size of every other part of the file. Saving
+the file in Excel or LibreOffice rewrites those parts, so the seal no longer
+matches. Checking reads only the zip directory and the small properties part
+(well under a millisecond), never the sheets.
+
+Before econ replaces a workbook at an output path, :func:`keep_if_edited`
+keeps a copy of it under a numbered backup name (:func:`backup_path`) when
+it is not exactly what econ wrote: edited, saved again, written by an
+older econ without a seal, or not an econ workbook at all.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import hashlib
+import io
+import os
+import re
+import shutil
+import struct
+import zipfile
+from pathlib import Path
+from typing import Literal
+
+from econ.outputs.files import EnvironmentFault, fault
+
+__all__ = ["backup_path", "keep_if_edited", "seal_workbook", "workbook_state"]
+
+_PROPS = "docProps/custom.xml"
+_SEAL_RE = re.compile(rb'name="econ_seal"><vt:lpwstr>([0-9a-f]{64})</vt:lpwstr>')
+_PID_RE = re.compile(rb'pid="(\d+)"')
+_FMTID = "{D5CDD505-2E9C-101B-9397-08002B2CF9AE}"
+
+State = Literal["absent", "unchanged", "edited", "foreign"]
+
+
+def _digest(infos: list[zipfile.ZipInfo]) -> str:
+    h = hashlib.sha256()
+    for info in sorted(infos, key=lambda i: i.filename):
+        if info.filename != _PROPS:
+            h.update(f"{info.filename}\0{info.CRC:08x}\0{info.file_size}\n".encode())
+    return h.hexdigest()
+
+
+def _with_seal(data: bytes, seal: bytes) -> bytes:
+    pid = max((int(p) for p in _PID_RE.findall(data)), default=1) + 1
+    prop = (
+        f'<property fmtid="{_FMTID}" pid="{pid}" name="econ_seal"><vt:lpwstr>'.encode()
+        + seal
+        + b"</vt:lpwstr></property>"
+    )
+    return data.replace(b"</Properties>", prop + b"</Properties>")
+
+
+_LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")  # zipfile's sizeFileHeader layout
+
+
+def seal_workbook(path: str | Path) -> Path:
+    """Add the ``econ_seal`` property to a workbook econ has just written
+    (in its temporary file, before it is moved into place).
+
+    Every other part is copied as it is, compressed bytes and all (no
+    recompression: about 0.3 ms for a seed workbook), so the same workbook
+    gives the same bytes.
+    """
+    path = Path(path)
+    raw = path.read_bytes()
+    with zipfile.ZipFile(io.BytesIO(raw)) as zf:
+        infos = zf.infolist()
+        props = zf.read(_PROPS) if any(i.filename == _PROPS for i in infos) else None
+    if props is None:
+        raise ValueError(f"{path}: no {_PROPS} to seal")
+    sealed = _with_seal(props, _digest(infos).encode())
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as dst:
+        for info in infos:
+            if info.filename == _PROPS:
+                dst.writestr(info, sealed)
+                continue
+            if info.flag_bits & 0x08:  # a data descriptor follows: not econ's writer
+                raise ValueError(f"{path}: unexpected zip layout")
+            header = _LOCAL_HEADER.unpack_from(raw, info.header_offset)
+            start = info.header_offset + _LOCAL_HEADER.size + header[10] + header[11]
+            copied = copy.copy(info)
+            copied.header_offset = out.tell()
+            out.write(raw[info.header_offset : start + info.compress_size])
+            dst.filelist.append(copied)
+            dst.NameToInfo[copied.filename] = copied
+            dst.start_dir = out.tell()  # where the central directory goes
+    path.write_bytes(out.getvalue())
+    return path
+
+
+def workbook_state(path: str | Path) -> State:
+    """``"absent"`` (no file), ``"unchanged"`` (exactly as econ wrote it),
+    ``"edited"`` (an econ workbook changed since, or written without a seal)
+    or ``"foreign"`` (not an econ workbook)."""
+    path = Path(path)
+    if not os.path.lexists(path):
+        return "absent"
+    if path.is_dir():
+        raise EnvironmentFault(path, "a folder is in the way of the file")
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+            props = next((i for i in infos if i.filename == _PROPS), None)
+            if props is None or props.file_size > 64 * 1024:
+                return "foreign"
+            data = zf.read(props)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError):
+        return "foreign"
+    if b'name="econ_generator"' not in data:
+        return "foreign"
+    m = _SEAL_RE.search(data)
+    return "unchanged" if m and m[1].decode() == _digest(infos) else "edited"
+
+
+def backup_path(path: Path) -> Path:
+    """``model.xlsx`` -> ``model.edited-backup.xlsx`` (then ``-2``, ``-3``...
+    when taken)."""
+    candidate = path.with_name(f"{path.stem}.edited-backup{path.suffix}")
+    n = 2
+    while os.path.lexists(candidate):
+        candidate = path.with_name(f"{path.stem}.edited-backup-{n}{path.suffix}")
+        n += 1
+    return candidate
+
+
+def keep_if_edited(path: str | Path) -> Path | None:
+    """Before ``path`` is overwritten: keep a backup of it unless it is
+    absent or exactly what econ wrote. Returns the backup's path (or None).
+
+    The backup is a hard link where the file system allows (instant, and the
+    file at ``path`` is then replaced by a new one), a copy otherwise.
+
+    Raises:
+        EnvironmentFault: the backup cannot be written.
+    """
+    path = Path(path)
+    if workbook_state(path) in ("absent", "unchanged"):
+        return None
+    for _ in range(100):
+        backup = backup_path(path)
+        try:
+            os.link(path, backup)
+            return backup
+        except FileExistsError:
+            continue  # taken meanwhile by another process: the next number
+        except OSError:
+            break
+    backup = backup_path(path)
+    try:
+        shutil.copy2(path, backup)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            backup.unlink()
+        raise fault(backup, exc) from None
+    return backup
