@@ -229,6 +229,9 @@ class Scenario:
             if key not in new:
                 raise InputError(self.path, key, _unknown_override(self, key))
             new[key] = replace(new[key], value=value)
+        for spec in self.model.inputs:  # a default copied from a changed input follows it
+            if spec.default_from in values and spec.key not in values and new[spec.key].default:
+                new[spec.key] = replace(new[spec.key], value=values[spec.default_from])
         scenario = replace(self, assumptions=MappingProxyType(new))
         warnings = _validate(scenario, self.path, own_bounds=False, keys=set(values))
         return replace(scenario, warnings=warnings)
@@ -839,6 +842,8 @@ def to_toml(scenario: Scenario) -> str:
         f"horizon_yr = {scenario.horizon_yr}",
     ]
     for a in scenario.assumptions.values():
+        if a.default and a.distribution is None and a.low is None and a.high is None:
+            continue  # the model's documented default: a reader gets it again
         value = (
             "[" + ", ".join(_toml_num(v) for v in a.value) + "]"
             if isinstance(a.value, tuple)

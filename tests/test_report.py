@@ -102,8 +102,10 @@ def test_headline_text_formats_engine_value(seed) -> None:
     policy), from the engine's value."""
     scenario, results = seed
     html = render_summary(scenario, results)
-    gap = results.scalars()["ref_gap_usd_per_kg"]
-    match = re.search(r'id="metric-ref_gap_usd_per_kg"[^>]*>([^<]*)<', html)
+    # A project's headline gap is the full-cost gap (issue 11); a nation's the unit-cost gap.
+    key = "full_cost_gap_usd_per_kg" if scenario.model.name == "project" else "ref_gap_usd_per_kg"
+    gap = results.scalars()[key]
+    match = re.search(rf'id="metric-{key}"[^>]*>([^<]*)<', html)
     text = f"{abs(gap):,.2f}"
     assert match and match.group(1) == (f"({text})" if gap < 0 else text) + " USD/kg"
 
@@ -113,12 +115,12 @@ def test_short_headline_then_details(seed) -> None:
     as details below, each metric once in the headline section."""
     scenario, results = seed
     html = render_summary(scenario, results)
-    tiles = re.findall(r'id="metric-([a-z_]+)"', html)
+    tiles = re.findall(r'id="metric-([a-z0-9_]+)"', html)
     assert tiles == list(scenario.model.tile_keys) and 0 < len(tiles) <= 6
     details = re.search(r'<dl class="details" id="details">(.*?)</dl>', html, re.S)
     rest = [k for k in scenario.model.headline_keys if k not in tiles]
     if rest:
-        assert details and re.findall(r'data-key="([a-z_]+)"', details.group(1)) == rest
+        assert details and re.findall(r'data-key="([a-z0-9_]+)"', details.group(1)) == rest
     else:
         assert details is None
 
@@ -195,7 +197,7 @@ def test_charts_have_content(seed) -> None:
 def test_assumptions_cited_vs_illustrative(seed) -> None:
     scenario, results = seed
     html = render_summary(scenario, results)
-    rows = re.findall(r'<tr class="(cited|illustrative)" data-key="([a-z_]+)"', html)
+    rows = re.findall(r'<tr class="(cited|illustrative)" data-key="([a-z0-9_]+)"', html)
     assert {k for _, k in rows} == set(scenario.assumptions)
     for kind, key in rows:
         assert (kind == "cited") == scenario.assumptions[key].source.cited
@@ -281,7 +283,7 @@ def test_index_columns_brief_breakeven_and_words(batch) -> None:
     table = html[
         html.index('id="scenarios"') : html.index("</table>", html.index('id="scenarios"'))
     ]
-    heads = re.findall(r'<th class="num" data-sort="num" data-key="([a-z_]+)">', table)
+    heads = re.findall(r'<th class="num" data-sort="num" data-key="([a-z0-9_]+)">', table)
     assert "breakeven_subsidy_usd_per_kg" in heads and "total_discounted_subsidy_usd" in heads
     assert len(heads) <= 7  # fits 1280 px (tested in the browser)
     for key in heads:
@@ -314,8 +316,8 @@ def test_summary_xlsx_is_a_formatted_table(batch) -> None:
     assert list(ws.tables) == ["Summary"] and ws.tables["Summary"].ref.startswith("A1:")
     headers = [c.value for c in ws[1]]
     # one scale for the column: bn USD since Tomtor's NPV of about -2.7 bn USD
-    col = headers.index("Net present value [bn USD]") + 1
     npv = MODELS["project"].item("npv_usd")
+    col = headers.index(f"{npv.label} [bn USD]") + 1
     rows = [r for r in batch.rows if "npv_usd" in r.metrics]
     style = NumberStyle.for_values(npv.unit, npv.display, [r.metrics["npv_usd"] for r in rows])
     names = [c.value for c in ws["A"][1:]]

@@ -28,7 +28,7 @@ grid points (the model takes no value between them).
 >>> sc = econ.load_scenario("seeds/magnets_plant.toml")
 >>> result = sweep(sc, ["benchmark_cost_usd_per_kg=80:130:5"])
 >>> result.shape, round(result.crossings[0].value, 2)
-((11,), 104.94)
+((11,), 110.44)
 """
 
 from __future__ import annotations

@@ -220,11 +220,13 @@ def evaluate(
 
 
 def _sumproduct(a: Array, b: Array, n_years: int) -> Array:
-    a = np.broadcast_to(a, (a.shape[0], n_years))
-    b = np.broadcast_to(b, (b.shape[0], n_years))
-    if a.shape[0] == b.shape[0]:
-        return np.asarray(np.einsum("sy,sy->s", a, b)[:, None], dtype=np.float64)
-    return (a @ b.T).reshape(-1, 1) if b.shape[0] == 1 else (b @ a.T).reshape(-1, 1)
+    """Row-wise sum of products. Both operands are broadcast to (S, Y) and
+    summed per row the same way whatever S is (no BLAS): a scenario's value
+    does not depend on the chunk it is evaluated in."""
+    size = max(a.shape[0], b.shape[0])
+    a = np.broadcast_to(a, (size, n_years))
+    b = np.broadcast_to(b, (size, n_years))
+    return np.asarray(np.einsum("sy,sy->s", a, b)[:, None], dtype=np.float64)
 
 
 def _func(name: str, args: list[Array], na: bool = True) -> Array:

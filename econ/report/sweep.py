@@ -193,8 +193,9 @@ def crossing_text(result: SweepResult, crossing: Crossing) -> tuple[str, str]:
     >>> from econ.analysis.sweep import sweep
     >>> sc = econ.load_scenario("seeds/magnets_plant.toml")
     >>> r = sweep(sc, ["benchmark_cost_usd_per_kg=80:130:5"])
-    >>> crossing_text(r, r.crossings[0])[0]
-    'Net present value = 0 at Benchmark (Chinese) unit cost / import price = 104.94 USD/kg'
+    >>> print(crossing_text(r, r.crossings[0])[0])  # doctest: +NORMALIZE_WHITESPACE
+    Net present value to equity = 0 at Benchmark (Chinese) unit cost / import price
+    = 110.44 USD/kg
     """
     last = result.axes[-1]
     style = axis_style(last)

@@ -1249,9 +1249,9 @@ _NO_DEBT_DSCR = Constant(
     "no_debt_dscr",
     "Debt service coverage read in years without debt service",
     "1",
-    1e9,
-    "A software setting, not an assumption: a ceiling no real coverage reaches, so the "
-    "minimum coverage skips years without debt service.",
+    1000.0,
+    "A software setting, not an assumption: years without debt service read as this "
+    "coverage so the minimum skips them; a minimum at or above it reads as no debt.",
     display="factor",
 )
 
@@ -1361,10 +1361,8 @@ def _project(items: tuple[LineItem, ...], solves: tuple[Solve, ...] = _SOLVES) -
         ),
         index_brief=(
             "full_cost_gap_usd_per_kg",
-            "levelized_cost_usd_per_kg",
             "breakeven_subsidy_usd_per_kg",
             "npv_usd",
-            "project_irr",
             "budget_coverage_yr",
         ),
         compare=("full_cost_gap_usd_per_kg", "breakeven_subsidy_usd_per_kg", "npv_usd"),
