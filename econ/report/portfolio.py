@@ -27,6 +27,7 @@ from econ import __version__
 from econ.analysis.allocation import INSTRUMENTS
 from econ.analysis.portfolio import _OBJECTIVE_TEXT, PortfolioResult, Term
 from econ.display import format_value
+from econ.excel.writer import CREATED
 from econ.report.charts_extra import cost_curve_svg
 from econ.report.html import _environment, write_text_atomic
 from econ.report.svg import NARROW, WIDE, Series, bar_line_chart
@@ -213,6 +214,9 @@ def write_portfolio_workbook(result: PortfolioResult, path: str | Path) -> Path:
                 "in_memory": True,
             },
         )
+        # A fixed creation date, as the scenario workbooks: the same inputs give
+        # the same bytes (a rebuild leaves the committed workbook unchanged).
+        wb.set_properties({"title": result.portfolio.title, "author": "econ", "created": CREATED})
         _portfolio_sheets(wb, result)
         wb.close()
         os.replace(tmp, path)
