@@ -74,6 +74,26 @@ def check_finite(scenario: Scenario, results: Results) -> None:
 
     for key, value in results.values.items():
         if value.dtype.kind == "f" and np.isinf(value).any():
+            # Name the input behind it: the largest in magnitude of those it reads.
+            model = scenario.model
+            behind, todo = set(), [key]
+            while todo:
+                for name in model._deps.get(todo.pop(), ()):
+                    if name not in behind:
+                        behind.add(name)
+                        todo.append(name)
+            given = [
+                (float(np.max(np.abs(np.asarray(a.value, dtype=float)))), a)
+                for k, a in scenario.assumptions.items()
+                if k in behind
+            ]
+            size, culprit = max(given, key=lambda g: g[0], default=(0.0, None))
+            if culprit is not None and size > 1e100:
+                raise InputError(
+                    scenario.path,
+                    f"assumptions.{culprit.file_key}",
+                    f"{size:g} is too large: the line item '{key}' overflows to infinity",
+                )
             raise InputError(
                 scenario.path,
                 None,

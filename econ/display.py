@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Protocol
 
 __all__ = [
@@ -91,7 +91,13 @@ def _round_half_up(x: float, decimals: int) -> Decimal:
     >>> str(_round_half_up(21.25, 1)), str(_round_half_up(2.675, 2)), str(_round_half_up(7.0, 0))
     ('21.3', '2.68', '7')
     """
-    return Decimal(repr(x)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    return Decimal(repr(x)).quantize(
+        Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP, context=_WIDE
+    )
+
+
+#: Enough digits for any float's integer part (1e308 has 309).
+_WIDE = Context(prec=400)
 
 
 def _significant(magnitude: float, most: int = 3) -> int:

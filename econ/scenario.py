@@ -441,6 +441,11 @@ def parse_scenario(data: Mapping[str, Any], path: str | Path | None = None) -> S
     for spec in model.inputs:
         if spec.default_from and spec.key not in parsed:
             origin = parsed[spec.default_from]
+            source_spec = model.input(spec.default_from)
+            for x in origin.value if isinstance(origin.value, tuple) else (origin.value,):
+                bad = source_spec.problem(x, start, start + horizon - 1)
+                if bad:  # the copy would fail too: name the input given
+                    raise InputError(file, f"assumptions.{origin.file_key}", bad)
             parsed[spec.key] = Assumption(
                 spec.key,
                 origin.value,
