@@ -493,12 +493,20 @@ def test_read_only_folder_is_an_environment_fault(
     assert main(["build", str(SEEDS / f"{SEED}.toml"), "-o", str(out)]) == 3
 
 
+def _as_in_a_terminal() -> None:
+    """In the child: Ctrl-C as a terminal delivers it. A test run started in
+    the background (``cmd &``, some CI runners) inherits SIGINT ignored, and a
+    Python started so never sees it."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _econ(*args: str, stdout: object = subprocess.PIPE) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "-m", "econ", *args],
         stdout=stdout,  # type: ignore[arg-type]
         stderr=subprocess.PIPE,
         start_new_session=True,
+        preexec_fn=_as_in_a_terminal,
     )
 
 
