@@ -148,7 +148,7 @@ def evaluate(
         arr = np.asarray(value, dtype=np.float64)
         arrays[key] = arr
         size = max(size, arr.shape[0] if arr.ndim else 1)
-    for key, origin in _followers(scenario, overrides or {}).items():
+    for key, origin in scenario.followers(overrides or {}).items():
         arrays[key] = arrays[origin]  # a default that copies an overridden input follows it
     if overrides:
         problems = input_problems(
@@ -163,19 +163,6 @@ def evaluate(
     )
     names = (scenario.name,) if size == 1 else tuple(f"{scenario.name}#{i}" for i in range(size))
     return Results(scenario.model, names, tuple(scenario.years), values)
-
-
-def _followers(scenario: Scenario, changed: Mapping[str, object]) -> dict[str, str]:
-    """Inputs still at a default copied from a changed input (``default_from``),
-    and not changed themselves: they follow it (an exchange-rate path that
-    stays at today's rate moves with it)."""
-    return {
-        spec.key: spec.default_from
-        for spec in scenario.model.inputs
-        if spec.default_from in changed
-        and spec.key not in changed
-        and scenario.assumptions[spec.key].default
-    }
 
 
 def evaluate_many(scenarios: Sequence[Scenario]) -> Results:

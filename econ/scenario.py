@@ -45,7 +45,7 @@ import json
 import math
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
@@ -217,6 +217,19 @@ class Scenario:
     def value(self, key: str) -> Value:
         return self.assumptions[key].value
 
+    def followers(self, changed: Collection[str]) -> dict[str, str]:
+        """Inputs still at a default copied from a changed input
+        (``default_from``) and not changed themselves, with the input each
+        copies: they follow it (an exchange-rate path that stays at today's
+        rate moves with the rate)."""
+        return {
+            spec.key: spec.default_from
+            for spec in self.model.inputs
+            if spec.default_from in changed
+            and spec.key not in changed
+            and self.assumptions[spec.key].default
+        }
+
     def with_values(self, **values: Value) -> Scenario:
         """A copy with some assumption values replaced (canonical units), checked
         against the model's domains.
@@ -229,9 +242,8 @@ class Scenario:
             if key not in new:
                 raise InputError(self.path, key, _unknown_override(self, key))
             new[key] = replace(new[key], value=value)
-        for spec in self.model.inputs:  # a default copied from a changed input follows it
-            if spec.default_from in values and spec.key not in values and new[spec.key].default:
-                new[spec.key] = replace(new[spec.key], value=values[spec.default_from])
+        for key, origin in self.followers(values).items():
+            new[key] = replace(new[key], value=values[origin])
         scenario = replace(self, assumptions=MappingProxyType(new))
         warnings = _validate(scenario, self.path, own_bounds=False, keys=set(values))
         return replace(scenario, warnings=warnings)

@@ -233,13 +233,15 @@ def evaluation_steps(model: Model, items: Sequence[LineItem] | None = None) -> l
     return order
 
 
-_GROUPS: dict[tuple[int, ...], tuple[bool, frozenset[str]]] = {}
+#: Keyed by the items themselves (which keeps them alive): an ``id`` could be
+#: reused by another model's items once a model is freed.
+_GROUPS: dict[tuple[LineItem, ...], tuple[bool, frozenset[str]]] = {}
 
 
 def _group_info(group: list[LineItem]) -> tuple[bool, frozenset[str]]:
     """Whether a group is a balance evaluated year by year, and the names its
     items read (cached: the groups of a model are built once)."""
-    key = tuple(id(it) for it in group)
+    key = tuple(group)
     info = _GROUPS.get(key)
     if info is None:
         item = group[0]
