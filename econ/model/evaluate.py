@@ -311,7 +311,6 @@ def _evaluate(
     keep: frozenset[str] | None = None,
 ) -> dict[str, Array]:
     env = input_env(model, inputs, start_year, n_years)
-    size = max(a.shape[0] for a in env.values())
     na_names = na_items(model)
     solves = {s.key: s for s in model.solves}
     if keep is None:
@@ -325,6 +324,7 @@ def _evaluate(
 
     def solve_item(item: LineItem, env: dict[str, Array]) -> Array:
         solve = solves[item.key]
+        size = max(a.shape[0] for a in env.values())  # a nested solve sees fewer rows
         block_steps = model.cached(
             ("solve-steps", solve.key),
             lambda: evaluation_steps(
@@ -333,15 +333,30 @@ def _evaluate(
         )
         assert isinstance(block_steps, list)
         target = f"{solve.prefix}_{solve.target}"
+        reads = model.cached(
+            ("solve-reads", solve.key),
+            lambda: frozenset().union(*(_group_info(g)[1] for g in block_steps)),
+        )
+        assert isinstance(reads, frozenset)
 
-        def target_at(x: Array) -> Array:
-            trial = dict(env)
+        def target_at(x: Array, rows: NDArray[np.intp]) -> Array:
+            # Only the scenarios still unsolved are evaluated: the names the
+            # block reads are cut down to those rows (a name shared by every
+            # scenario, shape (1, .), is kept whole).
+            if rows.size == size:
+                trial = dict(env)
+            else:
+                trial = {
+                    k: (v[rows] if v.shape[0] == size else v)
+                    for k in reads
+                    if (v := env.get(k)) is not None
+                }
             trial[item.key] = x
             _run(block_steps, trial, n_years, na_names, solve_item)
             return np.broadcast_to(trial[target], x.shape)
 
         probe = np.broadcast_to(evaluate(solve.probe, env, n_years), (size, 1))
-        return solve_root(target_at, np.array(probe))
+        return solve_root(target_at, np.array(probe), subset=True)
 
     _run(steps, env, n_years, na_names, solve_item)
     return env
