@@ -262,7 +262,7 @@ def _cmd_instruments(args: argparse.Namespace) -> int:
                 format_value(r.budget_share, "1", "percent"),
             )
         else:
-            size, cells = "no size breaks it even", ("", "", "")
+            size, cells = r.not_applicable or "no size breaks it even", ("", "", "")
         table.append((r.label, size, *cells))
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
     for row in table:

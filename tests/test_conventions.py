@@ -486,3 +486,28 @@ def test_each_breakeven_size_zeroes_the_independent_npv(seed: str) -> None:
     assert any(r.feasible for r in rows)
     costs = [r.fiscal_cost_usd for r in rows if r.feasible]
     assert costs == sorted(costs)
+
+
+def test_an_instrument_with_nothing_to_act_on_says_so() -> None:
+    """The seeds are equity-financed: an interest-rate subsidy has no loan to act on
+    and the comparison says so instead of "no size breaks it even"; given a loan,
+    the same row is solved (its size zeroes the independent NPV above)."""
+    from econ.analysis.instruments import compare_instruments
+
+    scenario = econ.load_scenario(ROOT / "seeds" / "magnets_plant.toml")
+    assert scenario.value("loan_share") == 0
+    rows = {r.name: r for r in compare_instruments(scenario)}
+    assert "commercial loan" in rows["interest_subsidy"].not_applicable
+    assert not rows["interest_subsidy"].solved
+    assert rows["duty_relief"].not_applicable == ""  # the seed gives a duty and imports
+    with_loan = scenario.with_values(loan_share=0.5)
+    loaned = {r.name: r for r in compare_instruments(with_loan)}
+    assert loaned["interest_subsidy"].not_applicable == ""
+    # ... and it acts: the whole loan rate paid by the state raises the NPV to equity.
+    npv = [
+        float(econ.evaluate(with_loan.with_values(interest_subsidy_rate=s)).metric("npv_usd")[0])
+        for s in (0.0, with_loan.value("loan_rate"))
+    ]
+    assert npv[1] > npv[0]
+    no_duty = scenario.with_values(import_duty_rate=0.0)
+    assert "duty" in {r.name: r for r in compare_instruments(no_duty)}["duty_relief"].not_applicable

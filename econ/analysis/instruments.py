@@ -14,7 +14,11 @@ model with a solve per instrument, each proven by its plug-back block.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike
 
 from econ.engine import scenario_arrays
 from econ.model.definition.project import INSTRUMENTS, instrument_comparison
@@ -37,6 +41,9 @@ class InstrumentRow:
         budget_share: fiscal cost over the programme budget.
         within_terms: the size lies within the input's domain (a grant of
             more than the capex, a relief of more than the duty is not one).
+        not_applicable: why the instrument cannot act on this project as
+            given ("" when it can): an interest-rate subsidy needs a
+            commercial loan, a duty relief a duty on imported equipment.
     """
 
     name: str
@@ -48,6 +55,7 @@ class InstrumentRow:
     fiscal_cost_usd_per_t: float
     budget_share: float
     within_terms: bool
+    not_applicable: str = ""
 
     @property
     def feasible(self) -> bool:
@@ -58,6 +66,23 @@ class InstrumentRow:
     def solved(self) -> bool:
         """Some size, possibly beyond what the instrument can give, breaks it even."""
         return math.isfinite(self.size) and math.isfinite(self.fiscal_cost_usd)
+
+
+#: What an instrument acts on: the inputs whose product must be positive, and
+#: the reason shown when it is not (the terms are the scenario's, not econ's).
+NEEDS: dict[str, tuple[tuple[str, ...], str]] = {
+    "interest_subsidy": (("loan_share",), "needs a commercial loan (loan_share is 0)"),
+    "duty_relief": (
+        ("import_duty_rate", "imported_equipment_share"),
+        "no duty paid on imported equipment (import_duty_rate x imported_equipment_share is 0)",
+    ),
+}
+
+
+def _not_applicable(arrays: Mapping[str, ArrayLike], name: str) -> str:
+    keys, why = NEEDS.get(name, ((), ""))
+    acts = np.prod([np.asarray(arrays[k], dtype=np.float64) for k in keys], axis=0) > 0
+    return why if keys and not acts.any() else ""
 
 
 def compare_instruments(scenario: Scenario) -> list[InstrumentRow]:
@@ -73,9 +98,8 @@ def compare_instruments(scenario: Scenario) -> list[InstrumentRow]:
         )
     in_rubles = tuple(sorted(a.given_as for a in scenario.assumptions.values() if a.given_as))
     model = denominated(instrument_comparison(), in_rubles)
-    values = evaluate_model(
-        model, scenario_arrays([scenario]), scenario.start_year, scenario.horizon_yr
-    )
+    arrays = scenario_arrays([scenario])
+    values = evaluate_model(model, arrays, scenario.start_year, scenario.horizon_yr)
     rows = []
     for name, label, variable, unit, key, _, _ in INSTRUMENTS:
         size = values[key][:1, :1]
@@ -94,6 +118,7 @@ def compare_instruments(scenario: Scenario) -> list[InstrumentRow]:
                 float(values[f"{name}_fiscal_cost_usd_per_t"][0, 0]),
                 float(values[f"{name}_budget_share"][0, 0]),
                 within,
+                _not_applicable(arrays, name),
             )
         )
     return sorted(
