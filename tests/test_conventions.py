@@ -488,6 +488,38 @@ def test_each_breakeven_size_zeroes_the_independent_npv(seed: str) -> None:
     assert costs == sorted(costs)
 
 
+@pytest.mark.parametrize("price", [105.0, 108.0, 110.0, 112.0])
+def test_tax_holiday_breakeven_is_the_fewest_whole_years(price: float) -> None:
+    """The tax holiday is sized in whole years: the fewest years from the first
+    taxable profit at which the independent model's NPV is at least 0, a year
+    fewer leaving it below 0 (or none needed); n/a when even the whole horizon
+    leaves it below 0. Its fiscal cost is the independent model's tax forgone."""
+    from econ.analysis.instruments import compare_instruments
+
+    scenario = econ.load_scenario(ROOT / "seeds" / "magnets_plant.toml").with_values(
+        benchmark_cost_usd_per_kg=price
+    )
+    v = {k: a.value for k, a in scenario.assumptions.items()}
+    n, start = scenario.horizon_yr, scenario.start_year
+    row = {r.name: r for r in compare_instruments(scenario)}["tax_holiday"]
+
+    def npv(years: int) -> float:
+        return reference_cash_flow({**v, **SWITCHES, "tax_holiday_yr": years}, start, n)["npv"]
+
+    tolerance = 1e-9 * v["capex_usd"]
+    if not row.solved:
+        assert npv(n) < -tolerance
+        return
+    years = int(row.size)
+    assert row.size == years and 0 <= years <= n
+    assert npv(years) >= -tolerance
+    assert years == 0 or npv(years - 1) < 0
+    at = {**v, **SWITCHES, "tax_holiday_yr": years}
+    assert row.fiscal_cost_usd == pytest.approx(
+        reference_fiscal_cost(at, start, n), rel=1e-9, abs=1e-6 * v["capex_usd"]
+    )
+
+
 def test_an_instrument_with_nothing_to_act_on_says_so() -> None:
     """The seeds are equity-financed: an interest-rate subsidy has no loan to act on
     and the comparison says so instead of "no size breaks it even"; given a loan,

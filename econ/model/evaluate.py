@@ -15,7 +15,7 @@ from numpy.typing import ArrayLike, NDArray
 from econ.model.expr import Expr, Prev, as_node, refs
 from econ.model.numpy_backend import evaluate, may_be_na
 from econ.model.schema import LineItem, Model
-from econ.model.solve import solve_root
+from econ.model.solve import solve_root, solve_whole
 
 __all__ = ["evaluate_model", "input_env", "needed_items"]
 
@@ -356,6 +356,8 @@ def _evaluate(
             return np.broadcast_to(trial[target], x.shape)
 
         probe = np.broadcast_to(evaluate(solve.probe, env, n_years), (size, 1))
+        if solve.variable in model.input_keys and model.input(solve.variable).kind == "whole":
+            return solve_whole(target_at, np.array(probe))
         return solve_root(target_at, np.array(probe), subset=True)
 
     _run(steps, env, n_years, na_names, solve_item)

@@ -36,9 +36,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 from econ.model.expr import (
+    And,
+    Binary,
     Check,
     Const,
+    Eq,
     Expr,
+    Flag,
+    Max,
     Ref,
     SafeDiv,
     degree,
@@ -52,7 +57,7 @@ from econ.model.units import parse
 if TYPE_CHECKING:
     from econ.model.schema import Constant, InputSpec, LineItem, Solve, Variant
 
-__all__ = ["derive_solve", "derive_variant", "solve_root"]
+__all__ = ["derive_solve", "derive_variant", "solve_root", "solve_whole"]
 
 Array = NDArray[np.float64]
 
@@ -116,10 +121,12 @@ def derive_solve(
         )
 
     plug_back = copy(Ref(solve.key), solve.prefix, f"at the {solve.label.lower()}")
+    target_pb = f"{solve.prefix}_{solve.target}"
+    if any(i.key == solve.variable and i.kind == "whole" for i in inputs):
+        return _whole_solve(solve, plug_back, copy, target_pb, given[solve.target])
     known: dict[str, int | None] = {}
     for item in plug_back:
         known[item.key] = degree(item.expr, solve.key, known)
-    target_pb = f"{solve.prefix}_{solve.target}"
     affine = known[target_pb] is not None
     out: list[LineItem] = []
     expr: Expr
@@ -219,6 +226,109 @@ def derive_solve(
         )
     )
     return [dataclasses.replace(i, derived=True) for i in out]
+
+
+def _whole_solve(
+    solve: Solve,
+    plug_back: list[LineItem],
+    copy: Callable[[Expr, str, str], list[LineItem]],
+    target_pb: str,
+    target: LineItem,
+) -> list[LineItem]:
+    """A solve over a whole number of years (a tax holiday): the smallest
+    ``n`` at which the target is at least 0, the target being non-decreasing
+    in ``n``. Solved by the engine (:func:`solve_whole`); proven by two
+    plug-back blocks, at ``n`` (target >= 0) and at ``n - 1`` year (target
+    < 0, unless ``n`` is 0)."""
+    from econ.model.schema import LineItem
+
+    below = copy(
+        Ref(solve.key) - Ref("year_length_yr"),
+        f"{solve.prefix}_below",
+        f"a year short of the {solve.label.lower()}",
+    )
+    tolerance = Ref("check_tolerance") * solve.scale
+    holds = Binary(">=", Ref(target_pb), -tolerance)
+    # Numbers, not logical values, inside MAX: spreadsheets differ on whether
+    # MAX counts TRUE.
+    smallest = Max(
+        Flag(Eq(Ref(solve.key), 0.0)),
+        Flag(Binary("<", Ref(f"{solve.prefix}_below_{solve.target}"), Const(0.0))),
+    )
+    out = [
+        LineItem(
+            solve.key,
+            solve.label,
+            solve.unit,
+            Ref(target_pb),
+            f"{solve.doc} Solved by econ over whole years (the smallest number at which "
+            f"'{solve.target}' is at least 0); the plug-back checks show whether it still "
+            "holds after an edit.",
+            "scalar",
+            "metric",
+            display=solve.display,
+            headline=solve.headline,
+            index=solve.index,
+            na_text=solve.na_text,
+            solved=True,
+        ),
+        *plug_back,
+        *below,
+        LineItem(
+            f"check_plug_back_{solve.key}",
+            f"{target.label} >= 0 at the {solve.label.lower()}, < 0 a year short (plug-back)",
+            "1",
+            Check(Flag(And(holds, Binary(">=", smallest, Const(1.0)))), Ref(solve.key) * 0 + 1.0),
+            f"The plug-back blocks re-evaluate '{solve.target}' at '{solve.key}' and a year "
+            "short of it with the model's own formulas: the first must be at least 0, the "
+            "second below 0 (or the size 0); n/a when no size reaches 0.",
+            "scalar",
+            "check",
+            display="flag",
+        ),
+    ]
+    return [dataclasses.replace(i, derived=True) for i in out]
+
+
+def solve_whole(f: Callable[[Array, NDArray[np.intp]], Array], upper: Array) -> Array:
+    """The smallest whole ``n`` in ``[0, upper]`` with ``f(n) >= 0``, for S
+    scenarios at once (``f`` non-decreasing in ``n``), by bisection over the
+    integers: about log2(upper) evaluations, each of the unsettled scenarios
+    only.
+
+    Args:
+        f: maps ``n``, shape ``(k, 1)``, for the scenarios ``rows`` to the
+            target, ``(k, 1)``.
+        upper: the largest ``n`` tried, ``(S, 1)``.
+
+    Returns:
+        ``n``, ``(S, 1)``; NaN where ``f(upper) < 0`` or is n/a.
+
+    >>> import numpy as np
+    >>> npv = lambda n, rows: np.array([[-3.0], [5.0], [-9.0]])[rows] + 2.0 * n
+    >>> solve_whole(npv, np.full((3, 1), 4.0))
+    array([[ 2.],
+           [ 0.],
+           [nan]])
+    """
+    n = upper.shape[0]
+    rows = np.arange(n)
+    hi = np.floor(np.where(np.isfinite(upper), upper, 0.0))
+    lo = np.full((n, 1), -1.0)  # f(lo) < 0 by convention (no size)
+    ok_hi = (f(hi, rows) >= 0).ravel()
+    root = np.where(ok_hi[:, None], hi, np.nan)
+    rows = rows[ok_hi]
+    lo, hi = lo[ok_hi], hi[ok_hi]
+    while rows.size:
+        gap = (hi - lo > 1).ravel()
+        rows, lo, hi = rows[gap], lo[gap], hi[gap]
+        if not rows.size:
+            break
+        mid = np.floor(0.5 * (lo + hi))
+        ok = f(mid, rows) >= 0
+        hi, lo = np.where(ok, mid, hi), np.where(ok, lo, mid)
+        root[rows] = np.where(ok, mid, root[rows])
+    return root
 
 
 def _block(

@@ -1116,6 +1116,15 @@ INSTRUMENTS: tuple[tuple[str, str, str, str, str, str, Expr], ...] = (
         R("loan_rate"),
     ),
     (
+        "tax_holiday",
+        "Tax holiday",
+        "tax_holiday_yr",
+        "yr",
+        "breakeven_tax_holiday_yr",
+        "beth",
+        R("end_year") - R("start_year") + R("year_length_yr"),
+    ),
+    (
         "duty_relief",
         "Import-duty relief",
         "duty_relief_share",
