@@ -8,13 +8,14 @@ Pure: arrays in, arrays out, no files, no clock.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from econ.model.expr import Expr, Prev, as_node, refs
 from econ.model.numpy_backend import evaluate, may_be_na
-from econ.model.schema import LineItem, Model
+from econ.model.schema import LineItem, Model, Solve
 from econ.model.solve import solve_root, solve_whole
 
 __all__ = ["evaluate_model", "input_env", "needed_items"]
@@ -303,6 +304,45 @@ def _run(
         env.update(out)
 
 
+@dataclass(frozen=True)
+class _SolvePlan:
+    """How an engine solve re-evaluates its plug-back block.
+
+    Attributes:
+        fixed_steps: groups of the block the variable does not reach
+            (evaluated once per solve).
+        moving_steps: groups between the variable and the target, in order
+            (evaluated at every step); other rows of the block (a second
+            plug-back block, say) are left to the model's own pass.
+        reads: the names the moving groups read.
+    """
+
+    fixed_steps: list[list[LineItem]]
+    moving_steps: list[list[LineItem]]
+    reads: frozenset[str]
+
+
+def _solve_plan(model: Model, solve: Solve) -> _SolvePlan:
+    prefix = f"{solve.prefix}_"
+    steps = evaluation_steps(model, [i for i in model.items if i.key.startswith(prefix)])
+    # Only the target's ancestors inside the block are needed.
+    needed = {f"{prefix}{solve.target}"}
+    for group in reversed(steps):
+        if any(it.key in needed for it in group):
+            needed |= {it.key for it in group} | _group_info(group)[1]
+    steps = [g for g in steps if any(it.key in needed for it in g)]
+    moved = {solve.key}
+    fixed, moving = [], []
+    for group in steps:
+        if _group_info(group)[1] & moved:
+            moving.append(group)
+            moved |= {it.key for it in group}
+        else:
+            fixed.append(group)
+    reads = frozenset().union(*(_group_info(g)[1] for g in moving))
+    return _SolvePlan(fixed, moving, reads)
+
+
 def _evaluate(
     model: Model,
     inputs: Mapping[str, ArrayLike],
@@ -325,19 +365,15 @@ def _evaluate(
     def solve_item(item: LineItem, env: dict[str, Array]) -> Array:
         solve = solves[item.key]
         size = max(a.shape[0] for a in env.values())  # a nested solve sees fewer rows
-        block_steps = model.cached(
-            ("solve-steps", solve.key),
-            lambda: evaluation_steps(
-                model, [i for i in model.items if i.key.startswith(f"{solve.prefix}_")]
-            ),
-        )
-        assert isinstance(block_steps, list)
+        plan = model.cached(("solve-plan", solve.key), lambda: _solve_plan(model, solve))
+        assert isinstance(plan, _SolvePlan)
         target = f"{solve.prefix}_{solve.target}"
-        reads = model.cached(
-            ("solve-reads", solve.key),
-            lambda: frozenset().union(*(_group_info(g)[1] for g in block_steps)),
-        )
-        assert isinstance(reads, frozenset)
+        # Rows of the block that do not move with the variable (capex, the
+        # debt schedule, anything upstream of it) are evaluated once, not at
+        # every step of the solver.
+        env = dict(env)
+        _run(plan.fixed_steps, env, n_years, na_names, solve_item)
+        block_steps, reads = plan.moving_steps, plan.reads
 
         def target_at(x: Array, rows: NDArray[np.intp]) -> Array:
             # Only the scenarios still unsolved are evaluated: the names the
