@@ -724,3 +724,26 @@ def test_editing_the_exchange_rate_in_the_workbook_reconverts_rubles(tmp_path: P
     assert got["capex_usd"] == pytest.approx(120e9 / 100.0)
     assert got["npv_usd"] == pytest.approx(expected["npv_usd"], rel=1e-9)
     assert got["npv_usd"] != pytest.approx(econ.evaluate(sc).scalars()["npv_usd"], rel=1e-3)
+
+
+def test_an_evaluation_holds_no_arrays_after_it_returns() -> None:
+    """The numpy backend's recursive evaluator leaves no reference cycle behind:
+    the arrays an evaluation read are freed when their owner drops them, not at
+    the cyclic collector's next full pass (which, with a large model alive,
+    let Monte Carlo chunks pile up to 6.4 GB at 100,000 draws)."""
+    import gc
+    import weakref
+
+    from econ.model.expr import CumSum, Max, Ref
+    from econ.model.numpy_backend import evaluate
+
+    gc.disable()
+    try:
+        env = {"a": np.ones((4, 3)), "b": np.full((4, 1), 2.0)}
+        watched = weakref.ref(env["a"])
+        out = evaluate(Max(CumSum(Ref("a")) - Ref("b"), 0), env, 3)
+        assert out.shape == (4, 3)
+        del env
+        assert watched() is None
+    finally:
+        gc.enable()

@@ -215,8 +215,15 @@ def evaluate(
             case _:  # pragma: no cover - mypy proves this unreachable
                 assert_never(node)
 
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        return ev(expr)
+    try:
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return ev(expr)
+    finally:
+        # ``ev`` and ``row`` call each other through their closure cells: a
+        # reference cycle that would hold ``env`` (every array of the
+        # evaluation) until the cyclic collector's next full pass. Emptying
+        # the cells frees them now.
+        ev = row = None  # type: ignore[assignment]
 
 
 def _sumproduct(a: Array, b: Array, n_years: int) -> Array:
