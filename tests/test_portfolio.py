@@ -266,6 +266,29 @@ def test_one_more_billion_is_a_re_solve_with_a_bigger_budget(tmp_path: Path) -> 
         (('basis = "pv"', 'basis = "real"'), "budget.basis", "expected 'pv' or 'nominal'"),
         (("[[projects]]\n", '[[projects]]\ninstruments = ["grant"]\n'), "instruments", "unknown"),
         (('source = { assumption = "test" }\n[fx', "[fx"), "budget.source", "needs a source"),
+        (
+            ('kind = "portfolio"', 'kind = "portfolio"\nshared_inputs = ["fx"]'),
+            "shared_inputs",
+            "not an input of the project model",
+        ),
+        (
+            (
+                "[budget]",
+                '[import_share]\nvalue = 45\nunit = "%"\nyear = 2030\n'
+                'source = { assumption = "t" }\n[budget]',
+            ),
+            "import_share_now",
+            "missing",
+        ),
+        (
+            (
+                "[[projects]]\n",
+                '[[projects]]\nreplaces_imports = { value = 2, unit = "1", '
+                'source = { assumption = "t" } }\n',
+            ),
+            "projects[0].replaces_imports.value",
+            "must be in [0, 1]",
+        ),
     ],
 )
 def test_bad_portfolio_files_exit_2_naming_file_and_key(

@@ -915,7 +915,13 @@ def portfolio_risk(result: PortfolioResult, draws: int = 10_000, seed: int = 0) 
         fiscal_flows,
         in_rubles,
     )
-    from econ.analysis.montecarlo import CHUNK, _uniforms, sample_inputs, varied_inputs
+    from econ.analysis.montecarlo import (
+        CHUNK,
+        _uniforms,
+        release_cycles,
+        sample_inputs,
+        varied_inputs,
+    )
     from econ.model.evaluate import evaluate_model
     from econ.model.validate import input_problems
 
@@ -970,6 +976,8 @@ def portfolio_risk(result: PortfolioResult, draws: int = 10_000, seed: int = 0) 
                 )
             values = evaluate_model(model, part, sc0.start_year, sc0.horizon_yr, items=items)
             _, flows = fiscal_flows(values, name)
+            del values
+            release_cycles()  # memory flat over the chunks
             rows = np.arange(lo, lo + len(flows)) % draws
             np.add.at(cost, (rows[:, None], cols[inside][None, :]), flows[:, inside])
     spend = cost @ factor if pf.budget_basis == "pv" else cost.sum(axis=1)
