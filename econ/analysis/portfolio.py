@@ -8,9 +8,15 @@ A portfolio file is TOML with ``kind = "portfolio"``::
     objective = "capacity"          # or "projects", or "cost" (needs [target])
     first_year = 2025               # optional: the calendar's first year
 
+    shared_inputs = ["fx_rub_per_usd"]   # optional: drawn once per Monte Carlo
+                                    # draw for all projects (this is the default)
+
     [[projects]]
     file = "magnets_plant.toml"     # relative to the portfolio file
-    instruments = ["production_subsidy"]   # optional: the instruments allowed
+    instruments = ["production_subsidy", "capex_grant"]   # optional: the
+                                    # instruments allowed (default: all but the tariff)
+    replaces_imports = { value = 1, unit = "1", source = { ... } }   # optional:
+                                    # share of its output replacing imported inputs
 
     [budget]                        # what the chosen options may cost in all
     value = 60
@@ -39,7 +45,25 @@ A portfolio file is TOML with ``kind = "portfolio"``::
     year = 2030
     source = { ... }
 
+    [import_share]                  # optional, all three: the import-share target,
+    value = 45                      # a constraint of every objective
+    unit = "%"
+    year = 2030
+    source = { ... }
+    [import_share_now]
+    value = 75
+    unit = "%"
+    source = { ... }
+    [import_consumption]            # the inputs' consumption in the target year
+    value = 2500
+    unit = "t/yr"
+    source = { ... }
+
 Every term carries its unit and a source, as a scenario's assumptions do.
+The import-share target asks the supported projects' output that replaces
+imports (``replaces_imports`` times production in the target year) to reach
+``(share now - share aimed at) * consumption``: the import share in the
+target year is ``max(0, share now - replacing output / consumption)``.
 :func:`run_portfolio` evaluates the projects, builds the options table
 (:func:`econ.analysis.allocation.instrument_options`), solves the allocation
 and re-solves it with one more billion rubles (added to the budget, and
@@ -52,7 +76,7 @@ import math
 import time
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +84,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from econ.analysis.allocation import (
+    DEFAULT_INSTRUMENTS,
     INSTRUMENTS,
     OBJECTIVES,
     Objective,
@@ -68,23 +93,26 @@ from econ.analysis.allocation import (
     instrument_options,
     solve_allocation,
 )
-from econ.engine import Results, evaluate
 from econ.errors import InputError
 from econ.scenario import Scenario, Source, _parse_source, load_scenario
 from econ.units import UnitError, convert
 
 __all__ = [
     "ONE_MORE_RUB",
+    "SHARED_INPUTS",
+    "ImportShare",
     "Portfolio",
     "PortfolioResult",
     "PortfolioRisk",
     "Term",
     "format_portfolio",
     "format_portfolio_risk",
+    "instrument_phrase",
     "is_portfolio_file",
     "load_portfolio",
     "portfolio_risk",
     "run_portfolio",
+    "size_text",
 ]
 
 Array = NDArray[np.float64]
@@ -109,7 +137,13 @@ _TOP = {
     "fx_rub_per_usd",
     "state_discount_rate",
     "target",
+    "import_share",
+    "import_share_now",
+    "import_consumption",
+    "shared_inputs",
 }
+#: Inputs drawn once per draw for every project unless the file says otherwise.
+SHARED_INPUTS: tuple[str, ...] = ("fx_rub_per_usd",)
 
 
 @dataclass(frozen=True)
@@ -123,6 +157,26 @@ class Term:
     canonical_unit: str
     source: Source
     note: str = ""
+
+
+@dataclass(frozen=True)
+class ImportShare:
+    """The import-share target (see module docs): ``target`` in ``year``
+    from ``now``, over a consumption of ``consumption`` (t/yr)."""
+
+    target: Term
+    year: int
+    now: Term
+    consumption: Term
+
+    @property
+    def needed_t_per_yr(self) -> float:
+        """Output replacing imports the target needs (t/yr)."""
+        return (self.now.canonical - self.target.canonical) * self.consumption.canonical
+
+    def share(self, replacing_t_per_yr: float) -> float:
+        """The import share with ``replacing_t_per_yr`` of domestic output."""
+        return max(0.0, self.now.canonical - replacing_t_per_yr / self.consumption.canonical)
 
 
 @dataclass(frozen=True)
@@ -144,18 +198,30 @@ class Portfolio:
     target: Term | None
     target_year: int | None
     first_year: int | None
+    import_share: ImportShare | None = None
+    replaces_imports: tuple[Term | None, ...] = ()
+    shared_inputs: tuple[str, ...] = SHARED_INPUTS
 
     @property
     def terms(self) -> tuple[Term, ...]:
         """Every number of the file with its source."""
+        share = self.import_share
         found = (
             self.budget,
             self.envelope,
             self.fx,
             self.state_discount_rate,
             self.target,
+            *((share.target, share.now, share.consumption) if share else ()),
+            *self.replaces_imports,
         )
         return tuple(t for t in found if t is not None)
+
+    def replacing_share(self, project: int) -> float:
+        """The share of a project's output that replaces imports (0 unless given)."""
+        terms = self.replaces_imports
+        term = terms[project] if project < len(terms) else None
+        return 0.0 if term is None else term.canonical
 
 
 def is_portfolio_file(path: str | Path) -> bool:
@@ -272,22 +338,42 @@ def load_portfolio(path: str | Path) -> Portfolio:
             raise InputError(file, "target.year", f"expected a whole year, found {target_year!r}")
     elif objective == "cost":
         raise InputError(file, "target", 'objective "cost" needs a [target] (value, unit, year)')
+    import_share = _import_share(data, file, rate)
+    shared = data.get("shared_inputs", list(SHARED_INPUTS))
+    if not isinstance(shared, list) or not all(isinstance(k, str) for k in shared):
+        raise InputError(file, "shared_inputs", f"expected a list of input keys, found {shared!r}")
 
     entries = data.get("projects")
     if not isinstance(entries, list) or not entries:
         raise InputError(file, "projects", "expected [[projects]] tables, each with a file")
     projects, instruments = [], []
+    replacing_terms: list[Term | None] = []
     for i, entry in enumerate(entries):
         where = f"projects[{i}]"
         if isinstance(entry, str):
             entry = {"file": entry}
         if not isinstance(entry, dict) or not isinstance(entry.get("file"), str):
             raise InputError(file, where, f'expected a table with file = "...", found {entry!r}')
-        extra = sorted(set(entry) - {"file", "instruments"})
+        extra = sorted(set(entry) - {"file", "instruments", "replaces_imports"})
         if extra:
             raise InputError(
-                file, f"{where}.{extra[0]}", "unknown key (allowed: file, instruments)"
+                file,
+                f"{where}.{extra[0]}",
+                "unknown key (allowed: file, instruments, replaces_imports)",
             )
+        replacing = None
+        if "replaces_imports" in entry:
+            try:
+                replacing = _term(entry, "replaces_imports", "1", file, rate)
+            except InputError as exc:
+                raise InputError(file, f"{where}.{exc.where}", exc.message) from None
+            if not 0 <= replacing.canonical <= 1:
+                raise InputError(
+                    file,
+                    f"{where}.replaces_imports.value",
+                    f"'replaces_imports' must be in [0, 1] (got {replacing.canonical:g})",
+                )
+        replacing_terms.append(replacing)
         scenario = load_scenario(file.parent / entry["file"])
         if scenario.model.name != "project":
             raise InputError(
@@ -296,7 +382,7 @@ def load_portfolio(path: str | Path) -> Portfolio:
                 f"{entry['file']!r} is a {scenario.model.name!r} scenario: a portfolio "
                 'lists project scenarios (model = "project")',
             )
-        allowed = entry.get("instruments", list(INSTRUMENTS))
+        allowed = entry.get("instruments", list(DEFAULT_INSTRUMENTS))
         if not isinstance(allowed, list) or not allowed:
             raise InputError(
                 file, f"{where}.instruments", f"expected a list of instruments, found {allowed!r}"
@@ -314,6 +400,16 @@ def load_portfolio(path: str | Path) -> Portfolio:
     dup = next((n for n in names if names.count(n) > 1), None)
     if dup is not None:
         raise InputError(file, "projects", f"project {dup!r} is listed twice")
+    for key in shared:
+        if key not in projects[0].model.input_keys:
+            raise InputError(file, "shared_inputs", f"{key!r} is not an input of the project model")
+    if import_share is not None and not any(replacing_terms):
+        raise InputError(
+            file,
+            "import_share",
+            "no project says what share of its output replaces imports "
+            "(give replaces_imports in [[projects]])",
+        )
     return Portfolio(
         file,
         name,
@@ -330,7 +426,40 @@ def load_portfolio(path: str | Path) -> Portfolio:
         target,
         target_year,
         first_year,
+        import_share,
+        tuple(replacing_terms),
+        tuple(shared),
     )
+
+
+def _import_share(data: Mapping[str, Any], file: Path, fx: float | None) -> ImportShare | None:
+    keys = ("import_share", "import_share_now", "import_consumption")
+    given = [k for k in keys if k in data]
+    if not given:
+        return None
+    missing = [k for k in keys if k not in data]
+    if missing:
+        raise InputError(
+            file, missing[0], f"missing (an import-share target needs all of {', '.join(keys)})"
+        )
+    target = _term(data, "import_share", "1", file, fx, frozenset({"year"}))
+    now = _term(data, "import_share_now", "1", file, fx)
+    consumption = _term(data, "import_consumption", "t/yr", file, fx)
+    year = data["import_share"].get("year")
+    if isinstance(year, bool) or not isinstance(year, int):
+        raise InputError(file, "import_share.year", f"expected a whole year, found {year!r}")
+    for term in (target, now):
+        if not 0 <= term.canonical <= 1:
+            raise InputError(
+                file, f"{term.key}.value", f"a share must be in [0, 1] (got {term.canonical:g})"
+            )
+    if consumption.canonical <= 0:
+        raise InputError(
+            file,
+            "import_consumption.value",
+            f"the consumption must be positive (got {consumption.canonical:g})",
+        )
+    return ImportShare(target, year, now, consumption)
 
 
 @dataclass(frozen=True)
@@ -339,8 +468,10 @@ class PortfolioResult:
 
     Attributes:
         portfolio: the file.
-        results: each project's evaluation.
-        options: the options table (the allowed instruments only).
+        priced: every allowed (project, instrument), those beyond the
+            instrument's terms or with no breakeven size included.
+        options: the options the optimizer chooses from: ``priced`` within
+            terms with a breakeven size.
         solution: the allocation.
         more: the allocation with one more billion rubles.
         budget_usd, envelope_usd_per_yr: the constraints in USD
@@ -350,7 +481,7 @@ class PortfolioResult:
     """
 
     portfolio: Portfolio
-    results: tuple[Results, ...]
+    priced: Options
     options: Options
     solution: Solution
     more: Solution
@@ -364,6 +495,68 @@ class PortfolioResult:
     def cost_by_year(self) -> Array:
         """Fiscal cost of the chosen options each year (USD/yr), shape ``(Y,)``."""
         return np.asarray(self.options.cost_usd_per_yr[self.solution.chosen].sum(axis=0))
+
+    @property
+    def replacing_t_per_yr(self) -> float:
+        """Output of the supported projects replacing imports in the import
+        share's year (t/yr); NaN without an import-share target."""
+        share = self.portfolio.import_share
+        if share is None:
+            return math.nan
+        o, chosen = self.options, self.solution.chosen
+        replacing = np.array([self.portfolio.replacing_share(int(p)) for p in o.project])
+        return float((replacing * o.volume_in(share.year))[chosen].sum())
+
+    def reason(self, i: int) -> str:
+        """Why the supported option ``i`` is its project's instrument: the
+        project's cheaper options and what keeps each out (the budget, the
+        envelope), and the instruments beyond their terms."""
+        o, chosen = self.options, self.solution.chosen
+        p = int(o.project[i])
+        parts: list[str] = []
+        if o.size[i] <= 0:
+            return "viable without support"
+        others = [j for j in np.flatnonzero(o.project == p) if j != i]
+        cheaper = [j for j in others if o.cost_pv_usd[j] < o.cost_pv_usd[i]]
+        if not cheaper:
+            parts.append(f"the least fiscal cost of its {len(others) + 1} options")
+        base = chosen.copy()
+        base[i] = False
+        for j in sorted(cheaper, key=lambda j: float(o.cost_pv_usd[j])):
+            spent = float(self.spend[base].sum() + self.spend[j])
+            over = o.cost_usd_per_yr[base].sum(axis=0) + o.cost_usd_per_yr[j]
+            excess = over - self.envelope_usd_per_yr
+            label = instrument_phrase(o.instrument[j])
+            why = []
+            if spent > self.budget_usd * (1 + 1e-9):
+                why.append(f"the budget by {_usd(spent - self.budget_usd)}")
+            if np.any(excess > 1e-6 * np.maximum(1.0, self.envelope_usd_per_yr)):
+                y = int(np.argmax(excess))
+                why.append(f"the {o.years[y]} envelope by {_usd(float(excess[y]))}")
+            text = f"{label} ({_usd(o.cost_pv_usd[j])} PV) would exceed " + " and ".join(why)
+            parts.append(text if why else f"{label} ({_usd(o.cost_pv_usd[j])} PV) is dearer")
+        out_of_terms = [
+            j
+            for j in np.flatnonzero(self.priced.project == p)
+            if not self.priced.within_terms[j] and np.isfinite(self.priced.size[j])
+        ]
+        if out_of_terms:
+            parts.append(
+                "beyond their terms: "
+                + ", ".join(
+                    f"{instrument_phrase(self.priced.instrument[j])} "
+                    f"{size_text(self.priced.size[j], self.priced.instrument[j])}"
+                    for j in out_of_terms
+                )
+            )
+        unsolved = [
+            instrument_phrase(self.priced.instrument[j])
+            for j in np.flatnonzero(self.priced.project == p)
+            if not np.isfinite(self.priced.size[j])
+        ]
+        if unsolved:
+            parts.append("no size breaks it even: " + ", ".join(unsolved))
+        return "; ".join(parts)
 
     @property
     def target_volume(self) -> float:
@@ -398,26 +591,30 @@ class PortfolioResult:
 
 
 def run_portfolio(portfolio: Portfolio) -> PortfolioResult:
-    """Evaluate the projects, solve the allocation and the one-more-billion variant."""
+    """Price every allowed instrument of every project (issue 11's
+    comparison), solve the allocation and the one-more-billion variant."""
     t0 = time.perf_counter()
-    results = tuple(evaluate(p) for p in portfolio.projects)
+    wanted = [k for k in INSTRUMENTS if any(k in allowed for allowed in portfolio.instruments)]
     try:
-        options = instrument_options(
-            results,
+        priced = instrument_options(
+            portfolio.projects,
             portfolio.state_discount_rate.canonical,
             titles=[p.title for p in portfolio.projects],
             base_year=portfolio.first_year,
+            instruments=wanted,
         )
     except ValueError as exc:
         raise InputError(portfolio.path, "projects", str(exc)) from None
     allowed = np.array(
         [
             inst in portfolio.instruments[p]
-            for p, inst in zip(options.project, options.instrument, strict=True)
-        ]
+            for p, inst in zip(priced.project, priced.instrument, strict=True)
+        ],
+        dtype=bool,
     )
-    usable = allowed & np.isfinite(options.cost_pv_usd)
-    options = options.select(usable)
+    priced = priced.select(allowed)
+    usable = priced.within_terms & np.isfinite(priced.cost_pv_usd)
+    options = priced.select(usable)
     spend = options.cost_pv_usd if portfolio.budget_basis == "pv" else options.total_cost_usd
     y_count = len(options.years)
     envelope = np.full(y_count, portfolio.envelope.canonical if portfolio.envelope else np.inf)
@@ -429,6 +626,11 @@ def run_portfolio(portfolio: Portfolio) -> PortfolioResult:
             portfolio.path, "fx_rub_per_usd", "missing (needed for one more billion rubles)"
         )
     one_more = ONE_MORE_RUB / fx
+    at_least: list[tuple[Array, float]] = []
+    share = portfolio.import_share
+    if share is not None:
+        replacing = np.array([portfolio.replacing_share(int(p)) for p in options.project])
+        at_least.append((replacing * options.volume_in(share.year), share.needed_t_per_yr))
 
     def solve(budget: float, flex: float) -> Solution:
         return solve_allocation(
@@ -443,6 +645,7 @@ def run_portfolio(portfolio: Portfolio) -> PortfolioResult:
             volume=volume,
             target=target,
             flex=flex,
+            at_least=at_least,
         )
 
     budget = portfolio.budget.canonical
@@ -450,7 +653,7 @@ def run_portfolio(portfolio: Portfolio) -> PortfolioResult:
     more = solve(budget + one_more, one_more)
     return PortfolioResult(
         portfolio,
-        results,
+        priced,
         options,
         solution,
         more,
@@ -466,6 +669,22 @@ def _usd(x: float) -> str:
     from econ.display import format_value
 
     return format_value(float(x), "USD")
+
+
+def instrument_phrase(instrument: str) -> str:
+    """An instrument's label inside a sentence: "capex grant", "R&D grant" kept."""
+    label = INSTRUMENTS[instrument][0]
+    return label if label[:2].isupper() else label[0].lower() + label[1:]
+
+
+def size_text(size: float, instrument: str) -> str:
+    """An instrument's size in its unit: ``89.1%``, ``453 M USD``, ``4.82 USD/kg``."""
+    unit = INSTRUMENTS[instrument][1]
+    if unit == "1":
+        return f"{size:.1%}"
+    if unit == "USD":
+        return _usd(size)
+    return f"{size:,.2f} {unit}"
 
 
 def _rub(x: float, fx: float | None) -> str:
@@ -502,10 +721,14 @@ def format_portfolio(result: PortfolioResult) -> str:
     ]
     target = pf.target.canonical if pf.target else 0.0
     if not sol.feasible:
-        lines.append(
-            f"  No choice reaches the target of {format_value(target, 't/yr')} "
-            f"in {pf.target_year} within the budget and envelope."
-        )
+        what = [f"the target of {format_value(target, 't/yr')} in {pf.target_year}"]
+        what = what if pf.objective == "cost" else []
+        if pf.import_share is not None:
+            what.append(
+                f"the import share of {pf.import_share.target.canonical:.0%} "
+                f"in {pf.import_share.year}"
+            )
+        lines.append(f"  No choice reaches {' and '.join(what)} within the budget and envelope.")
     head = [
         "project",
         "instrument",
@@ -519,7 +742,6 @@ def format_portfolio(result: PortfolioResult) -> str:
     rows = []
     order = np.argsort(o.levelized_cost_usd_per_kg, kind="stable")
     for i in order:
-        unit = INSTRUMENTS[o.instrument[i]][1]
         status = "SUPPORTED" if sol.chosen[i] else ""
         if sol.chosen[i] and o.size[i] <= 0:
             status = "viable without support"
@@ -527,7 +749,7 @@ def format_portfolio(result: PortfolioResult) -> str:
             [
                 o.names[o.project[i]],
                 o.instrument[i],
-                f"{o.size[i]:,.2f} {unit}",
+                size_text(float(o.size[i]), o.instrument[i]),
                 _usd(o.cost_pv_usd[i]),
                 _usd(o.total_cost_usd[i]),
                 format_value(float(o.capacity_t_per_yr[i]), "t/yr"),
@@ -550,6 +772,20 @@ def format_portfolio(result: PortfolioResult) -> str:
         f"{_rub(sol.cost_pv, fx)}, drawing {_usd(float(result.spend[sol.chosen].sum()))} "
         f"of the {_usd(result.budget_usd)} budget"
     )
+    for i in np.flatnonzero(sol.chosen):
+        lines.append(
+            f"  {o.names[o.project[i]]}: {instrument_phrase(o.instrument[i])} "
+            f"{size_text(float(o.size[i]), o.instrument[i])}, because {result.reason(int(i))}"
+        )
+    imp = pf.import_share
+    if imp is not None:
+        reached = result.replacing_t_per_yr
+        lines.append(
+            f"  Import share of the inputs in {imp.year}: {imp.share(reached):.0%} against the "
+            f"target of {imp.target.canonical:.0%} (now {imp.now.canonical:.0%}): "
+            f"{format_value(reached, 't/yr')} of domestic output replaces imports, "
+            f"{format_value(imp.needed_t_per_yr, 't/yr')} needed"
+        )
     if pf.target is not None and pf.target_year is not None:
         share = result.target_volume / pf.target.canonical if pf.target.canonical else math.nan
         lines.append(
@@ -621,6 +857,9 @@ class PortfolioRisk:
         p_budget: share of draws where the spend fits the budget;
             p_envelope where every year fits the envelope; p_both both.
         se: the standard error of ``p_both``, ``sqrt(p (1 - p) / n)``.
+        shared: the inputs drawn once per draw for every project.
+        inputs: each supported project's drawn inputs by name, every value
+            shape ``(draws,)`` or ``(draws, Y)`` (canonical units).
     """
 
     draws: int
@@ -631,48 +870,117 @@ class PortfolioRisk:
     p_envelope: float
     p_both: float
     se: float
+    shared: tuple[str, ...] = ()
+    inputs: Mapping[str, Mapping[str, Array]] = field(default_factory=dict)
+
+
+def _stacked_error(
+    scenarios: list[Scenario], exc_key: str, row: int, draws: int, message: str
+) -> InputError:
+    sc = scenarios[row // draws]
+    a = sc.assumptions.get(exc_key)
+    where = f"assumptions.{a.file_key if a else exc_key}"
+    if a is not None and a.distribution is not None:
+        where += ".distribution"
+    return InputError(sc.path, where, f"draw {row % draws}: {message}")
 
 
 def portfolio_risk(result: PortfolioResult, draws: int = 10_000, seed: int = 0) -> PortfolioRisk:
     """The probability that the budget (and the envelope) suffices for the
     chosen set when each supported project's assumptions are drawn from their
-    distributions (:func:`econ.analysis.montecarlo.sample_inputs`, one
-    independent stream per project from ``SeedSequence(seed)``) and its
-    instrument is re-priced at the drawn breakeven size. Projects are drawn
-    independently of each other (shared assumptions such as the exchange
-    rate are not tied across projects).
+    distributions (:func:`econ.analysis.montecarlo.sample_inputs`) and its
+    instrument is re-priced at the drawn breakeven size (issue 11's
+    comparison model: the size solved per draw, the fiscal cost by year read
+    from its plug-back block).
+
+    The portfolio's ``shared_inputs`` (the exchange rate by default) are
+    drawn once per draw for every project: one stream of uniform numbers,
+    taken by each project through its own distribution of the input, so they
+    move together across projects (rank correlation 1). Everything else is
+    drawn per project, from independent streams. Streams: ``SeedSequence(seed)``
+    spawns the shared stream first, then one per project in the file's order;
+    same seed, same draws.
+
+    Projects sharing a timeline, currencies and instrument are evaluated
+    together, their draws stacked, in chunks of
+    :data:`econ.analysis.montecarlo.CHUNK` rows.
 
     Raises:
         InputError: fewer than 2 draws, or a draw a project's model refuses.
     """
-    from econ.analysis.montecarlo import CHUNK, _draw_error, sample_inputs
+    from econ.analysis.allocation import (
+        comparison_inputs,
+        comparison_items,
+        comparison_model,
+        fiscal_flows,
+        in_rubles,
+    )
+    from econ.analysis.montecarlo import (
+        CHUNK,
+        _uniforms,
+        release_cycles,
+        sample_inputs,
+        varied_inputs,
+    )
+    from econ.model.evaluate import evaluate_model
+    from econ.model.validate import input_problems
 
     if draws < 2:
         raise InputError(None, "--draws", f"expected at least 2 draws (got {draws})")
+    pf = result.portfolio
     o, chosen = result.options, result.solution.chosen
     first = o.years[0]
     y_count = len(o.years)
     factor = (1.0 + o.state_discount_rate) ** -(np.arange(y_count, dtype=np.float64) + 1.0)
     cost = np.zeros((draws, y_count))
-    streams = np.random.SeedSequence(seed).spawn(len(o.names))
-    items = ["breakeven_subsidy_usd_per_kg", "volume_t_per_yr"]
-    for i in np.flatnonzero(chosen):
-        p = int(o.project[i])
-        scenario = result.portfolio.projects[p]
-        inputs = sample_inputs(scenario, draws, int(streams[p].generate_state(1)[0]))
-        cols = np.asarray(scenario.years) - first
-        for lo in range(0, draws, CHUNK):
-            part = {k: v[lo : lo + CHUNK] for k, v in inputs.items()}
-            try:
-                values = evaluate(scenario, part, items=items).values
-            except InputError as exc:
-                raise _draw_error(scenario, exc, lo) from None
-            n = len(next(iter(part.values())))
-            rate = np.broadcast_to(values["breakeven_subsidy_usd_per_kg"][:, 0], (n,))
-            volume = np.broadcast_to(values["volume_t_per_yr"], (n, len(cols)))
-            with np.errstate(invalid="ignore"):
-                cost[lo : lo + n, cols] += np.maximum(rate, 0.0)[:, None] * volume * 1000.0
-    spend = cost @ factor if result.portfolio.budget_basis == "pv" else cost.sum(axis=1)
+    shared_stream, *streams = np.random.SeedSequence(seed).spawn(1 + len(pf.projects))
+    picked = [(int(o.project[i]), o.instrument[i]) for i in np.flatnonzero(chosen)]
+    varied = {p: varied_inputs(pf.projects[p]) for p, _ in picked}
+    shared = tuple(k for k in pf.shared_inputs if any(k in v for v in varied.values()))
+    uniforms = _uniforms(draws, len(shared), "lhs", shared_stream) if shared else np.empty((0, 0))
+    common = {k: uniforms[j] for j, k in enumerate(shared)}
+    drawn: dict[str, dict[str, Array]] = {}
+    for p, _ in picked:
+        sc = pf.projects[p]
+        drawn[sc.name] = (
+            sample_inputs(sc, draws, int(streams[p].generate_state(1)[0]), shared=common)
+            if varied[p]
+            else {}
+        )
+    groups: dict[tuple[object, ...], list[int]] = {}
+    for p, name in picked:
+        sc = pf.projects[p]
+        key = (sc.model.input_keys, sc.start_year, sc.horizon_yr, in_rubles(sc), name)
+        groups.setdefault(key, []).append(p)
+    for members in groups.values():
+        name = o.instrument[int(np.flatnonzero(chosen & (o.project == members[0]))[0])]
+        scenarios = [pf.projects[p] for p in members]
+        sc0 = scenarios[0]
+        model = comparison_model(sc0)
+        arrays = comparison_inputs(scenarios, [drawn[sc.name] for sc in scenarios], draws)
+        changed = set().union(*(drawn[sc.name] for sc in scenarios))
+        items = comparison_items([name], describe=False)
+        cols = np.asarray(sc0.years) - first
+        inside = cols >= 0
+        total = len(scenarios) * draws
+        for lo in range(0, total, CHUNK):
+            part = {k: v[lo : lo + CHUNK] for k, v in arrays.items()}
+            errors = [
+                e
+                for e in input_problems(model, part, sc0.start_year, sc0.horizon_yr, keys=changed)
+                if e.severity == "error"
+            ]
+            if errors:
+                raise _stacked_error(
+                    scenarios, errors[0].key, lo + errors[0].scenario, draws, errors[0].message
+                )
+            values = evaluate_model(model, part, sc0.start_year, sc0.horizon_yr, items=items)
+            _, flows = fiscal_flows(values, name)
+            del values
+            release_cycles()  # memory flat over the chunks
+            rows = np.arange(lo, lo + len(flows)) % draws
+            np.add.at(cost, (rows[:, None], cols[inside][None, :]), flows[:, inside])
+    spend = cost @ factor if pf.budget_basis == "pv" else cost.sum(axis=1)
     with np.errstate(invalid="ignore"):
         fits_budget = spend <= result.budget_usd
         fits_env = np.all(cost <= result.envelope_usd_per_yr, axis=1)
@@ -686,6 +994,8 @@ def portfolio_risk(result: PortfolioResult, draws: int = 10_000, seed: int = 0) 
         float(np.mean(fits_env)),
         both,
         math.sqrt(both * (1 - both) / draws),
+        shared,
+        drawn,
     )
 
 

@@ -25,7 +25,13 @@ from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from econ import __version__
 from econ.analysis.allocation import INSTRUMENTS
-from econ.analysis.portfolio import _OBJECTIVE_TEXT, PortfolioResult, Term
+from econ.analysis.portfolio import (
+    _OBJECTIVE_TEXT,
+    PortfolioResult,
+    Term,
+    instrument_phrase,
+    size_text,
+)
 from econ.display import format_value
 from econ.excel.writer import CREATED
 from econ.report.charts_extra import cost_curve_svg
@@ -56,6 +62,20 @@ def findings(result: PortfolioResult) -> list[str]:
             f"Production of the supported projects in {pf.target_year}: "
             f"{_f(result.target_volume, 't/yr')}, {share:.0%} of the target of "
             f"{_f(pf.target.canonical, 't/yr')}."
+        )
+    imp = pf.import_share
+    if imp is not None:
+        reached = result.replacing_t_per_yr
+        out.append(
+            f"Import share of the inputs in {imp.year}: {imp.share(reached):.0%} against the "
+            f"target of {imp.target.canonical:.0%} (now {imp.now.canonical:.0%}); "
+            f"{_f(reached, 't/yr')} of the supported projects' output replaces imports, "
+            f"{_f(imp.needed_t_per_yr, 't/yr')} needed."
+        )
+    for i in np.flatnonzero(sol.chosen):
+        out.append(
+            f"{o.titles[o.project[i]]}: {instrument_phrase(o.instrument[i])} "
+            f"{size_text(float(o.size[i]), o.instrument[i])}, because {result.reason(int(i))}."
         )
     last, nxt = result.marginal()
     if last is not None:
@@ -99,7 +119,7 @@ def render_portfolio(result: PortfolioResult) -> str:
     fiscal cost by year against the envelope, the terms and their sources."""
     pf, o, sol = result.portfolio, result.options, result.solution
     order = np.argsort(o.levelized_cost_usd_per_kg, kind="stable")
-    marks = [INSTRUMENTS[o.instrument[i]][0].split(" at ")[0].lower() for i in order]
+    marks = [instrument_phrase(o.instrument[i]) for i in order]
     args: dict[str, Any] = {
         "labels": [o.titles[o.project[i]] for i in order],
         "capacity": o.capacity_t_per_yr[order].tolist(),
@@ -151,7 +171,7 @@ def render_portfolio(result: PortfolioResult) -> str:
             "project": o.names[o.project[i]],
             "title": o.titles[o.project[i]],
             "instrument": INSTRUMENTS[o.instrument[i]][0],
-            "size": f"{o.size[i]:,.2f} {INSTRUMENTS[o.instrument[i]][1]}",
+            "size": size_text(float(o.size[i]), o.instrument[i]),
             "pv": float(o.cost_pv_usd[i]),
             "pv_text": _f(o.cost_pv_usd[i], "USD"),
             "nominal": _f(o.total_cost_usd[i], "USD"),
