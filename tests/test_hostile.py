@@ -15,6 +15,7 @@ faults and signals. ``len(CASES)`` is asserted at the bottom (at least 150).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -1272,3 +1273,124 @@ def test_no_writer_outside_the_output_pipeline() -> None:
         if n:
             found[rel] = n
     assert found == allowed
+
+
+# ---------------------------------------------------------------------------
+# The issue's remaining items, each through the command line
+# ---------------------------------------------------------------------------
+
+
+def test_build_keeps_edited_workbooks_in_every_form(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`econ build X.toml` (default folder workbooks/), `econ build A.xlsx -o
+    DIR` and `econ build A.xlsx` in place: an edited workbook at the output
+    path is kept as a backup, byte for byte."""
+    monkeypatch.chdir(tmp_path)
+    seed = str(SEEDS / f"{SEED}.toml")
+    assert main(["build", seed]) == 0
+    book = tmp_path / "workbooks" / f"{SEED}.xlsx"
+    edited = _edit(book)
+    assert main(["build", seed]) == 0
+    assert (tmp_path / "workbooks" / f"{SEED}.edited-backup.xlsx").read_bytes() == edited
+    copy = tmp_path / "a.xlsx"
+    shutil.copy(ROOT / "workbooks" / f"{SEED}.xlsx", copy)
+    out = tmp_path / "dir"
+    assert main(["build", str(copy), "-o", str(out)]) == 0
+    edited = _edit(out / "a.xlsx")
+    assert main(["build", str(copy), "-o", str(out)]) == 0
+    assert (out / "a.edited-backup.xlsx").read_bytes() == edited
+    edited = _edit(copy)
+    capsys.readouterr()
+    assert main(["build", str(copy)]) == 0  # in place: the edited original is the backup
+    assert (tmp_path / "a.edited-backup.xlsx").read_bytes() == edited
+    assert f"kept {copy} as {tmp_path / 'a.edited-backup.xlsx'}" in capsys.readouterr().out
+
+
+def test_xlsm_is_never_rewritten_and_a_start_year_edit_is_applied(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    macro = tmp_path / "m.xlsm"
+    shutil.copy(ROOT / "workbooks" / f"{SEED}.xlsx", macro)
+    before = macro.read_bytes()
+    assert main(["build", str(macro)]) == 0
+    printed = capsys.readouterr().out
+    assert macro.read_bytes() == before and (tmp_path / "m.xlsx").exists()
+    assert f"{macro} keeps its macros and is left as it was" in printed
+    moved = tmp_path / "moved.xlsx"
+    wb = openpyxl.load_workbook(ROOT / "workbooks" / f"{SEED}.xlsx")
+    start = int(wb["Assumptions"]["C3"].value)
+    wb["Assumptions"]["C3"] = start + 1
+    wb.save(moved)
+    assert main(["build", str(moved), "-o", str(tmp_path / "out")]) == 0
+    printed = capsys.readouterr().out
+    assert f"edited start year: {start} -> {start + 1}" in printed
+    from econ.excel.reader import read_workbook
+
+    assert read_workbook(tmp_path / "out" / "moved.xlsx").scenario.start_year == start + 1
+
+
+def test_a_multi_file_build_with_a_bad_file_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text(_set(_text(), "discount_rate", "value", "1.5"), encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["build", str(SEEDS / f"{SEED}.toml"), str(bad), "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"{bad}: assumptions.discount_rate: 'discount_rate' must be in [0, 1) (got 1.5)" in err
+    assert not _files(out)
+
+
+def test_a_service_that_is_not_a_dask_scheduler_is_a_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A listener that accepts and never answers (a hang before), within the
+    probe's time limit, exit 2, no output folder."""
+    pytest.importorskip("dask.distributed")
+    import socket
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    held: list[socket.socket] = []
+
+    def accept() -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                held.append(server.accept()[0])
+
+    threading.Thread(target=accept, daemon=True).start()
+    port = server.getsockname()[1]
+    out = tmp_path / "out"
+    started = time.monotonic()
+    try:
+        code = main(
+            ["batch", str(SEEDS), "-o", str(out), "-q", "--scheduler", f"tcp://127.0.0.1:{port}"]
+        )
+    finally:
+        server.close()
+        for conn in held:
+            conn.close()
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "does not answer as a Dask scheduler" in err and "Traceback" not in err
+    assert time.monotonic() - started < 60
+    assert not out.exists()
+
+
+def test_a_read_only_file_system_is_exit_3(
+    tiny_disk: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Root writes into a chmod 555 folder, but not into a read-only mount."""
+    done = subprocess.run(
+        ["mount", "-o", "remount,ro", str(tiny_disk)], capture_output=True, check=False
+    )
+    if done.returncode != 0:
+        pytest.skip("cannot remount the tmpfs read-only here")
+    code = main(["build", str(SEEDS / f"{SEED}.toml"), "-o", str(tiny_disk / "out")])
+    err = capsys.readouterr().err
+    assert code == 3, err
+    assert err.startswith(f"econ: error: cannot create the folder {tiny_disk / 'out'}"), err
+    assert "Read-only file system" in err and "Traceback" not in err
