@@ -1254,7 +1254,8 @@ def test_no_writer_outside_the_output_pipeline() -> None:
     write_with callback, and are listed here by file."""
     pattern = re.compile(
         r"open\([^)]*[\"'][wax]b?[\"']|\.write_bytes\(|\.write_text\(|\.to_csv\(|"
-        r"\.to_excel\(|\.to_parquet\(|(?<![A-Za-z_])Workbook\(|\.save\(|savefig\("
+        r"\.to_excel\(|\.to_parquet\(|(?<![A-Za-z_])Workbook\(|\.save\(|savefig\(|"
+        r"mkstemp\(|os\.replace\(|os\.rename\(|shutil\.copy"
     )
     allowed = {
         "econ/excel/writer.py": 1,  # xlsxwriter.Workbook(tmp) inside write_with
@@ -1263,6 +1264,7 @@ def test_no_writer_outside_the_output_pipeline() -> None:
         "econ/report/portfolio.py": 1,  # xlsxwriter.Workbook(tmp) inside write_with
         "econ/analysis/montecarlo.py": 2,  # to_csv / to_parquet(tmp) inside write_with
         "econ/excel/recalc.py": 1,  # a LibreOffice profile in a private temp folder
+        "econ/build.py": 1,  # os.replace of the staged outputs (write_files)
     }
     found: dict[str, int] = {}
     for path in (ROOT / "econ").rglob("*.py"):
@@ -1394,3 +1396,77 @@ def test_a_read_only_file_system_is_exit_3(
     assert code == 3, err
     assert err.startswith(f"econ: error: cannot create the folder {tiny_disk / 'out'}"), err
     assert "Read-only file system" in err and "Traceback" not in err
+
+
+def test_table_workbooks_are_sealed_and_an_edited_one_is_kept(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """summary.xlsx (batch) and sweep.xlsx (sweep --xlsx) are econ workbooks
+    too: written through the atomic writer with the umask's mode, sealed, and
+    an edited one kept before it is replaced."""
+    from econ.outputs import workbook_state
+
+    src = tmp_path / "in"
+    src.mkdir()
+    shutil.copy(SEEDS / f"{SEED}.toml", src)
+    out = tmp_path / "out"
+    sweep = ["sweep", str(SEEDS / f"{SEED}.toml"), "--vary", "discount_rate=0.05:0.1:0.05"]
+    for argv, table in (
+        (["batch", str(src), "-o", str(out), "-q", "-j", "1"], out / "summary.xlsx"),
+        ([*sweep, "-o", str(out / "sw"), "-q", "--xlsx"], out / "sw" / "sweep.xlsx"),
+    ):
+        assert main(argv) == 0
+        assert workbook_state(table) == "unchanged"
+        umask = os.umask(0o022)
+        os.umask(umask)
+        for path in table.parent.iterdir():
+            if path.is_file():
+                assert path.stat().st_mode & 0o777 == 0o666 & ~umask, path
+        assert main(argv) == 0
+        assert not list(table.parent.glob("*.edited-backup*"))  # econ's own: replaced
+        edited = _edit(table)
+        capsys.readouterr()
+        assert main(argv) == 0
+        backup = table.with_name(f"{table.stem}.edited-backup.xlsx")
+        assert f"kept {table} as {backup}" in capsys.readouterr().err
+        assert backup.read_bytes() == edited
+        assert openpyxl.load_workbook(table).worksheets[0]["A1"].value != "my note"
+
+
+def test_batch_tables_never_turn_titles_or_file_names_into_formulas(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The issue's injections into summary.xlsx and summary.csv: a HYPERLINK
+    title, a DDE title, a URL title, a failing file named =SUM(1+2).toml."""
+    import csv
+
+    src = tmp_path / "in"
+    src.mkdir()
+    for i, title in enumerate(EVIL_TITLES):
+        text = _top(_top(_text(), "name", f'"evil{i}"'), "title", _toml_string(title))
+        (src / f"evil{i}.toml").write_text(text, encoding="utf-8")
+    (src / "=SUM(1+2).toml").write_text("not = = toml", encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["batch", str(src), "-o", str(out), "-q", "-j", "2"]) == 1
+    capsys.readouterr()
+    with zipfile.ZipFile(out / "summary.xlsx") as zf:
+        for name in zf.namelist():
+            data = zf.read(name).decode("utf-8")
+            assert "<f>" not in data or "evil" not in data, name
+            assert "hyperlink" not in data.lower() or not name.endswith(".rels"), name
+    book = openpyxl.load_workbook(out / "summary.xlsx")
+    texts = [c for row in book["Summary"].iter_rows() for c in row if isinstance(c.value, str)]
+    assert any(c.value == EVIL_TITLES[1] for c in texts)  # the DDE title, kept as text
+    assert all(c.data_type == "s" for c in texts)
+    with (out / "summary.csv").open(encoding="utf-8") as fh:
+        cells = [c for row in csv.reader(fh) for c in row]
+    assert any("SUM(1+2).toml" in c for c in cells)
+
+    def number(c: str) -> bool:
+        try:
+            float(c)
+        except ValueError:
+            return False
+        return True
+
+    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r") and not number(c)]
