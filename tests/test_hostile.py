@@ -395,6 +395,10 @@ def test_hostile_input(case: Case, tmp_path: Path, capsys: pytest.CaptureFixture
         warned = f"'{key}' value" in captured.out and "outside its stated range" in captured.out
         assert case.may_build or warned, f"accepted: {captured.out}"
         _check_outputs(out)
+        from econ.excel.reader import read_workbook
+
+        for book in out.glob("*.xlsx"):  # econ reads back what it writes (U+007F, 1e308...)
+            read_workbook(book)
     else:
         assert code == 2, err
         assert err.startswith("econ: error: ") and err.count("\n") == 1, err
@@ -833,6 +837,15 @@ def _project_cases() -> list[Case]:
                 f"project-basket-only-share-{k}",
                 lambda k=k: _add(_text(PROJECT_SEED), f"product_{k}_share", "1", "0.5"),
                 f"assumptions.product_{k}_share",
+            )
+        )
+    for name, literal in (("zero", "0"), ("negative", "-80"), ("tiny", "1e-300")):
+        # a budget in rubles over an exchange rate of 0 was a ZeroDivisionError
+        cases.append(
+            _scenario_case(
+                f"rub-fx-{name}",
+                lambda v=literal: _set(_text(RUB_SEED), "fx_rub_per_usd", "value", v),
+                "assumptions.fx_rub_per_usd",
             )
         )
     cases.append(
@@ -1470,3 +1483,32 @@ def test_batch_tables_never_turn_titles_or_file_names_into_formulas(
         return True
 
     assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r") and not number(c)]
+
+
+def test_a_batch_finishes_past_pipes_deep_files_and_stuck_tasks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A named pipe and a deeply nested file among the scenarios are failure
+    rows naming the file (a pipe blocked the batch, a deep file read only
+    "RecursionError"); a task over --timeout is a failure row; the index and
+    the summary are written."""
+    src = tmp_path / "in"
+    src.mkdir()
+    shutil.copy(SEEDS / f"{SEED}.toml", src)
+    os.mkfifo(src / "pipe.toml")
+    (src / "deep.toml").write_text("a = " + "[" * 5000 + "]" * 5000 + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["batch", str(src), "-o", str(out), "-q", "-j", "2"]) == 1
+    capsys.readouterr()
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert f"{src / 'pipe.toml'}: expected a regular file" in index
+    assert f"{src / 'deep.toml'}: nested too deeply" in index
+    assert (out / f"{SEED}.xlsx").exists() and (out / "summary.csv").exists()
+    slow = tmp_path / "slow"
+    assert (
+        main(["batch", str(SEEDS / f"{SEED}.toml"), "-o", str(slow), "-q", "--timeout", "0.001"])
+        == 1
+    )
+    err = capsys.readouterr().err
+    assert "the time limit of one scenario (--timeout)" in err and "Traceback" not in err
+    assert (slow / "index.html").exists() and not (slow / f"{SEED}.xlsx").exists()
