@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import math
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from econ.engine import Results, evaluate
 from econ.errors import InputError
 from econ.outputs import EnvironmentFault, backup_path, keep_if_edited, write_atomic
 from econ.outputs.files import clean_stale, ensure_folder, fault
-from econ.scenario import Scenario, load_scenario
+from econ.scenario import Assumption, Scenario, load_scenario
 
 __all__ = [
     "RENDERERS",
@@ -84,26 +85,33 @@ def check_finite(scenario: Scenario, results: Results) -> None:
                     if name not in behind:
                         behind.add(name)
                         todo.append(name)
-            given = [
-                (float(np.max(np.abs(np.asarray(a.value, dtype=float)))), a)
-                for k, a in scenario.assumptions.items()
-                if k in behind
-            ]
-            written = [g for g in given if not g[1].default]  # the file's own, first
-            size, culprit = max(written or given, key=lambda g: g[0], default=(0.0, None))
-            if culprit is not None and size > 1e100:
-                raise InputError(
-                    scenario.path,
-                    f"assumptions.{culprit.file_key}",
-                    f"{size:g} is too large: the line item '{key}' overflows to infinity",
-                )
-            if culprit is not None and size > 1e6:
-                raise InputError(
-                    scenario.path,
-                    f"assumptions.{culprit.file_key}",
-                    f"the line item '{key}' overflows to infinity; this is the largest input "
-                    f"behind it ({size:g} {culprit.unit}): check its magnitude",
-                )
+            # Name the most extreme input behind it: the largest, or the
+            # smallest non-zero (a divisor), by orders of magnitude.
+            given: list[tuple[float, float, Assumption]] = []
+            for k, a in scenario.assumptions.items():
+                x = np.abs(np.asarray(a.value, dtype=float))
+                x = x[np.isfinite(x) & (x > 0)]
+                if k in behind and x.size:
+                    big, small = float(x.max()), float(x.min())
+                    far = max(math.log10(big), -math.log10(small))
+                    given.append((far, big if math.log10(big) >= -math.log10(small) else small, a))
+            written = [g for g in given if not g[2].default]  # the file's own, first
+            if written or given:
+                far, size, culprit = max(written or given, key=lambda g: g[0])
+                if far > 100:
+                    what = "large" if size > 1 else "small"
+                    raise InputError(
+                        scenario.path,
+                        f"assumptions.{culprit.file_key}",
+                        f"{size:g} is too {what}: the line item '{key}' overflows to infinity",
+                    )
+                if far > 6:
+                    raise InputError(
+                        scenario.path,
+                        f"assumptions.{culprit.file_key}",
+                        f"the line item '{key}' overflows to infinity; this is the input behind "
+                        f"it farthest from 1 ({size:g} {culprit.unit}): check its magnitude",
+                    )
             raise InputError(
                 scenario.path,
                 None,
