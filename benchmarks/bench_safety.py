@@ -7,17 +7,25 @@ the results, the unit grammar, the text/nesting walk of every scenario, the
 regular-file/size checks, and for a batch the output-name pass over every
 file. Target: under 10 % of a normal build of each seed and of a batch.
 
-    .venv/bin/python benchmarks/bench_safety.py [--repeat 5] [--n 200]
+    .venv/bin/python benchmarks/bench_safety.py [--repeat 5] [--n 200] [--cli 1000 -j 2]
 
 The batch is measured as its per-scenario work run serially in this process
 (``build_task`` for N variants of a seed plus the name pass), which is what
 the workers run; worker start-up is the same with or without the checks.
+
+``--cli N`` also times the real command, ``econ batch`` of N scenario files
+with ``-j`` workers, with the checks and without (switched off in the parent
+and in every spawned worker by a ``sitecustomize`` on ``PYTHONPATH`` that only
+this benchmark writes), into a fresh folder and then again over the files of
+the first run (the re-run checks every workbook's seal before replacing it).
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -67,6 +75,78 @@ def checks_off() -> Iterator[None]:
             setattr(obj, name, value)
 
 
+_SITECUSTOMIZE = f"""
+import os, sys
+if os.environ.get("ECON_BENCH_CHECKS_OFF") == "1":
+    sys.path.insert(0, {str(ROOT / "benchmarks")!r})
+    import bench_safety
+    OFF = bench_safety.checks_off()  # held: a collected generator would undo it
+    OFF.__enter__()  # for the life of this process
+"""
+
+
+def cli_batch(n: int, workers: int, tmp: Path, only: str = "") -> None:
+    """``econ batch`` of ``n`` files, with and without the checks, fresh and re-run
+    (copies of every seed in turn, or of the seed ``only``)."""
+    seeds = sorted((ROOT / "seeds").glob(f"{only or '*'}.toml"))
+    src = tmp / "cli-in"
+    src.mkdir()
+    for i in range(n):
+        seed = seeds[i % len(seeds)]
+        text = seed.read_text(encoding="utf-8").replace(
+            f'name = "{seed.stem}"', f'name = "{seed.stem}_{i}"', 1
+        )
+        (src / f"{seed.stem}_{i}.toml").write_text(text, encoding="utf-8")
+    site = tmp / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(_SITECUSTOMIZE, encoding="utf-8")
+    times: dict[tuple[bool, int], float] = {}
+    for run in (0, 1):  # 0: a fresh folder; 1: over the files of run 0
+        for off in (False, True):
+            env = dict(os.environ, PYTHONPATH=f"{site}{os.pathsep}{ROOT}")
+            env["ECON_BENCH_CHECKS_OFF"] = "1" if off else "0"
+            out = tmp / f"cli-out-{'off' if off else 'on'}"
+            t0 = time.perf_counter()
+            done = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "econ",
+                    "batch",
+                    str(src),
+                    "-o",
+                    str(out),
+                    "-j",
+                    str(workers),
+                    "-q",
+                ],
+                env=env,
+                capture_output=True,
+                check=False,
+            )
+            times[off, run] = time.perf_counter() - t0
+            print(
+                f"  (run {run}, checks {'off' if off else 'on'}: {times[off, run]:.1f} s)",
+                flush=True,
+            )
+            assert done.returncode == 0, done.stderr.decode()[-2000:]
+            books = sorted(out.glob("*_0.xlsx"))
+            built = [p for p in out.glob("*.xlsx") if ".edited-backup" not in p.name]
+            assert len(built) == n + 1, "one workbook each, and summary.xlsx"
+            # the switch reached the workers: without the checks, no seal
+            state = econ.outputs.workbook_state(books[0])
+            assert state == ("edited" if off else "unchanged"), (off, state)
+    kind = f"copies of {only}" if only else "copies of the seeds in turn"
+    print(f"econ batch of {n} scenario files ({kind}), -j {workers} (the real command, wall):")
+    for run, what in ((0, "into a fresh folder"), (1, "again over its own files")):
+        on, off = times[False, run], times[True, run]
+        print(
+            f"  {what:<26} {on:7.1f} s with checks, {off:7.1f} s without: "
+            f"{(on / off - 1) * 100:+.1f} % ({on / n * 1e3:.1f} vs {off / n * 1e3:.1f} ms per "
+            f"scenario; target < 10 %)"
+        )
+
+
 def best(fn: Callable[[], object], repeat: int) -> float:
     times = []
     for _ in range(repeat):
@@ -94,7 +174,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--n", type=int, default=200, help="scenarios in the batch")
+    parser.add_argument(
+        "--cli", type=int, default=1000, metavar="N", help="econ batch of N files (0: skip)"
+    )
+    parser.add_argument("-j", type=int, default=2, help="workers of the econ batch run")
+    parser.add_argument("--cli-only", action="store_true", help="only the econ batch figure")
+    parser.add_argument(
+        "--cli-seed", default="", metavar="NAME", help="econ batch of copies of this seed only"
+    )
     args = parser.parse_args()
+    if args.cli_only:
+        with tempfile.TemporaryDirectory() as tmp:
+            cli_batch(args.cli, args.j, Path(tmp), args.cli_seed)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "out"
         print("Build of each seed (load, evaluate, workbook + HTML over the previous build):")
@@ -143,6 +235,8 @@ def main() -> None:
             f"checks, {off:.2f} s without: {(on / off - 1) * 100:+.1f} %; CPU {on_cpu:.2f} vs "
             f"{off_cpu:.2f} s: {(on_cpu / off_cpu - 1) * 100:+.1f} % (target < 10 %)"
         )
+        if args.cli:
+            cli_batch(args.cli, args.j, Path(tmp), args.cli_seed)
 
 
 if __name__ == "__main__":

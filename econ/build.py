@@ -5,8 +5,10 @@ recompute a number."""
 from __future__ import annotations
 
 import contextlib
+import functools
+import math
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +16,7 @@ from econ.engine import Results, evaluate
 from econ.errors import InputError
 from econ.outputs import EnvironmentFault, backup_path, keep_if_edited, write_atomic
 from econ.outputs.files import clean_stale, ensure_folder, fault
-from econ.scenario import Scenario, load_scenario
+from econ.scenario import Assumption, Scenario, load_scenario
 
 __all__ = [
     "RENDERERS",
@@ -25,6 +27,7 @@ __all__ = [
     "build_scenario",
     "export_workbook",
     "load_input",
+    "write_files",
     "write_outputs",
 ]
 
@@ -82,18 +85,33 @@ def check_finite(scenario: Scenario, results: Results) -> None:
                     if name not in behind:
                         behind.add(name)
                         todo.append(name)
-            given = [
-                (float(np.max(np.abs(np.asarray(a.value, dtype=float)))), a)
-                for k, a in scenario.assumptions.items()
-                if k in behind
-            ]
-            size, culprit = max(given, key=lambda g: g[0], default=(0.0, None))
-            if culprit is not None and size > 1e100:
-                raise InputError(
-                    scenario.path,
-                    f"assumptions.{culprit.file_key}",
-                    f"{size:g} is too large: the line item '{key}' overflows to infinity",
-                )
+            # Name the most extreme input behind it: the largest, or the
+            # smallest non-zero (a divisor), by orders of magnitude.
+            given: list[tuple[float, float, Assumption]] = []
+            for k, a in scenario.assumptions.items():
+                x = np.abs(np.asarray(a.value, dtype=float))
+                x = x[np.isfinite(x) & (x > 0)]
+                if k in behind and x.size:
+                    big, small = float(x.max()), float(x.min())
+                    far = max(math.log10(big), -math.log10(small))
+                    given.append((far, big if math.log10(big) >= -math.log10(small) else small, a))
+            written = [g for g in given if not g[2].default]  # the file's own, first
+            if written or given:
+                far, size, culprit = max(written or given, key=lambda g: g[0])
+                if far > 100:
+                    what = "large" if size > 1 else "small"
+                    raise InputError(
+                        scenario.path,
+                        f"assumptions.{culprit.file_key}",
+                        f"{size:g} is too {what}: the line item '{key}' overflows to infinity",
+                    )
+                if far > 6:
+                    raise InputError(
+                        scenario.path,
+                        f"assumptions.{culprit.file_key}",
+                        f"the line item '{key}' overflows to infinity; this is the input behind "
+                        f"it farthest from 1 ({size:g} {culprit.unit}): check its magnitude",
+                    )
             raise InputError(
                 scenario.path,
                 None,
@@ -103,22 +121,54 @@ def check_finite(scenario: Scenario, results: Results) -> None:
 
 
 def write_outputs(
-    scenario: Scenario, results: Results, out_dir: Path, stem: str | None = None
+    scenario: Scenario,
+    results: Results,
+    out_dir: Path,
+    stem: str | None = None,
+    renderers: Mapping[str, Callable[[Path], object]] | None = None,
 ) -> Output:
     """The one output pipeline: hand ``results`` to every renderer.
 
     Writes ``out_dir/<stem>.xlsx`` and ``out_dir/<stem>.html`` (``stem``
-    defaults to the scenario's name), each atomically. A workbook already at
-    the output path that is not exactly what econ wrote (edited by hand, or
-    not econ's) is first kept as ``<stem>.edited-backup.xlsx`` (numbered).
+    defaults to the scenario's name), each atomically, through
+    :func:`write_files`. ``renderers`` replaces the :data:`RENDERERS` of a
+    plain build (an analysis adds its sheets and sections): suffix ->
+    function writing that file at the path it is given.
 
     Raises:
         InputError: results with an infinite value (nothing is written).
         EnvironmentFault: the folder or a file cannot be written.
     """
     check_finite(scenario, results)
-    stem = stem or scenario.name
+    if renderers is None:
+        renderers = {
+            suffix: functools.partial(render, scenario, results)
+            for suffix, render in RENDERERS.items()
+        }
+    return write_files(out_dir, stem or scenario.name, renderers)
+
+
+def write_files(
+    out_dir: Path, stem: str, renderers: Mapping[str, Callable[[Path], object]]
+) -> Output:
+    """Write ``out_dir/<stem><suffix>`` for each renderer, all or none.
+
+    Every file is written in full under a temporary name first (each
+    renderer writes atomically, :func:`econ.outputs.write_with`); only then
+    are they moved into place. A workbook already at an output path that is
+    not exactly what econ wrote (edited by hand, or not econ's) is first
+    kept as ``<stem>.edited-backup.xlsx`` (numbered). Used by build, run,
+    batch, sweep, the analyses (``risk``/``sensitivity -o``) and portfolios.
+
+    Raises:
+        EnvironmentFault: the folder or a file cannot be written.
+    """
     ensure_folder(out_dir)
+    for suffix in renderers:  # before any work: a folder in the way of an output
+        if (out_dir / f"{stem}{suffix}").is_dir():
+            raise EnvironmentFault(
+                out_dir / f"{stem}{suffix}", "a folder is in the way of the file"
+            )
     files: list[Path] = []
     notes: list[str] = []
     backups: list[tuple[Path, Path]] = []
@@ -126,20 +176,21 @@ def write_outputs(
     try:
         # Every output is written in full (under a temporary name) before any
         # is moved into place: a failure leaves no partial set of outputs.
-        for suffix, render in RENDERERS.items():
+        for suffix, render in renderers.items():
             final = out_dir / f"{stem}{suffix}"
             stage = out_dir / f".{final.name}.econ-tmp-{os.getpid()}-stage"
             staged.append((stage, final))
             try:
-                render(scenario, results, stage)
+                render(stage)
             except EnvironmentFault as exc:  # name the output, not its temporary name
                 raise EnvironmentFault(final, exc.reason, exc.verb) from None
-        for stage, final in staged:
-            if final.suffix == ".xlsx":
+        for _, final in staged:  # every backup before any file is replaced
+            if final.suffix in (".xlsx", ".xlsm"):
                 backup = keep_if_edited(final)
                 if backup is not None:
                     backups.append((final, backup))
                     notes.append(f"kept {final} as {backup} (it differs from what econ wrote)")
+        for stage, final in staged:
             try:
                 os.replace(stage, final)
             except OSError as exc:

@@ -15,7 +15,7 @@ import errno
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from econ import __version__
@@ -157,6 +157,39 @@ def _seconds(text: str) -> float:
     if not 0 < x <= 7 * 24 * 3600:
         raise argparse.ArgumentTypeError(f"must be in (0, 604800] seconds (got {text})")
     return x
+
+
+#: The most Monte Carlo draws the command line accepts (``risk``; the
+#: portfolio's draws hold one row of yearly costs each, so a tenth of it).
+MAX_DRAWS = 10_000_000
+
+
+def _count(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: a whole number in ``[low, high]`` (or 0: none)."""
+
+    def parse(text: str) -> int:
+        try:
+            n = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, found {text!r}") from None
+        if not (n == 0 and low == 0) and not max(low, 2) <= n <= high:
+            lo = "0 (none) or 2" if low == 0 else str(max(low, 2))
+            raise argparse.ArgumentTypeError(
+                f"must be {lo} to {high:,} draws (got {n}): draws are held in memory"
+            )
+        return n
+
+    return parse
+
+
+def _seed(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, found {text!r}") from None
+    if not 0 <= n < 2**63:
+        raise argparse.ArgumentTypeError(f"must be in [0, 2**63) (got {n})")
+    return n
 
 
 def _report(report: object) -> int:
@@ -312,16 +345,30 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
 
 def _write_analysis(scenario: Scenario, out: Path, t: object, risk: object = None) -> None:
     """The workbook (with its Sensitivity and Risk sheets) and the HTML
-    summary (with its tornado and risk sections) of an analysis."""
+    summary (with its tornado and risk sections) of an analysis, through the
+    one output pipeline (both or neither; an edited workbook kept first)."""
+    from econ.build import write_outputs
     from econ.excel import write_workbook
     from econ.excel.sheets_risk import analysis_sheets
+    from econ.outputs.files import clean_stale
     from econ.report.html import write_summary
 
     results = evaluate(scenario)
     extra = analysis_sheets(t, risk)  # type: ignore[arg-type]
-    xlsx = write_workbook(scenario, results, out / f"{scenario.name}.xlsx", extra_sheets=extra)
-    html = write_summary(scenario, results, out / f"{scenario.name}.html", risk)
-    print(f"wrote {xlsx}\nwrote {html}")
+    clean_stale(out)
+    written = write_outputs(
+        scenario,
+        results,
+        out,
+        renderers={
+            ".xlsx": lambda p: write_workbook(scenario, results, p, extra_sheets=extra),
+            ".html": lambda p: write_summary(scenario, results, p, risk),
+        },
+    )
+    for note in written.notes:
+        print(note)
+    for path in written.files:
+        print(f"wrote {path}")
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -344,7 +391,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
         raise InputError(args.folder, None, "no *.toml scenario files in this folder")
     out = Path(args.output)
     scenarios = [load_scenario(p) for p in paths]  # all checked before anything is written
-    stems, renamed = output_stems([(str(p), s.name) for p, s in zip(paths, scenarios, strict=True)])
+    from econ.analysis.portfolio import load_portfolio, run_portfolio
+
+    allocations = [run_portfolio(load_portfolio(p)) for p in portfolios]
+    stems, renamed = output_stems(
+        [(str(p), s.name) for p, s in zip(paths, scenarios, strict=True)]
+        + [(str(p), a.portfolio.name) for p, a in zip(portfolios, allocations, strict=True)]
+    )
+    portfolio_stems = stems[len(paths) :]
+    stems = stems[: len(paths)]
     for note in renamed:
         print(f"note: {note}")
     clean_stale(out)
@@ -379,12 +434,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
         summary_files=False,
     )
     if portfolios:
-        from econ.analysis.portfolio import load_portfolio, run_portfolio
         from econ.report.portfolio import write_portfolio_outputs
 
-        for path in portfolios:
-            files = write_portfolio_outputs(run_portfolio(load_portfolio(path)), out)
-            print(f"portfolio {path.name}: wrote {' and '.join(str(p) for p in files)}")
+        for path, allocation, stem in zip(portfolios, allocations, portfolio_stems, strict=True):
+            done = write_portfolio_outputs(allocation, out, stem)
+            print(f"portfolio {path.name}: wrote {' and '.join(str(p) for p in done.files)}")
+            for note in done.notes:
+                print(f"  {note}")
     first = stems[0]
     print(
         "\nOpen first:\n"
@@ -435,9 +491,14 @@ def _cmd_portfolio(args: argparse.Namespace) -> int:
 
         print(format_portfolio_risk(portfolio_risk(result, args.draws, args.seed), result))
     if args.output:
+        from econ.outputs.files import clean_stale
         from econ.report.portfolio import write_portfolio_outputs
 
-        for path in write_portfolio_outputs(result, Path(args.output)):
+        clean_stale(Path(args.output))
+        done = write_portfolio_outputs(result, Path(args.output))
+        for note in done.notes:
+            print(note)
+        for path in done.files:
             print(f"wrote {path}")
     return EXIT_OK
 
@@ -458,13 +519,13 @@ def _portfolio_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     portfolio.add_argument(
         "-n",
         "--draws",
-        type=int,
+        type=_count(0, MAX_DRAWS // 10),
         default=0,
         metavar="DRAWS",
         help="Monte Carlo of the supported set: the probability that the budget and the "
         "envelope suffice when each project's assumptions are drawn (default: none)",
     )
-    portfolio.add_argument("--seed", type=int, default=0, metavar="S", help="default 0")
+    portfolio.add_argument("--seed", type=_seed, default=0, metavar="S", help="default 0")
     portfolio.add_argument(
         "-o",
         "--output",
@@ -485,8 +546,8 @@ def _risk_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         "model's events and the drivers of the chosen metric.",
     )
     risk.add_argument("scenario", metavar="SCENARIO.toml")
-    risk.add_argument("-n", "--draws", type=int, default=10_000, metavar="DRAWS")
-    risk.add_argument("--seed", type=int, default=0, metavar="S", help="default 0")
+    risk.add_argument("-n", "--draws", type=_count(2, MAX_DRAWS), default=10_000, metavar="DRAWS")
+    risk.add_argument("--seed", type=_seed, default=0, metavar="S", help="default 0")
     risk.add_argument(
         "--metric",
         default=None,

@@ -62,6 +62,7 @@ from econ.distributions import (
 )
 from econ.errors import InputError
 from econ.model.definition import MODELS
+from econ.model.expr import refs
 from econ.model.schema import InputSpec, LineItem, Model
 from econ.model.validate import input_problems
 from econ.units import UnitError, convert
@@ -800,6 +801,16 @@ def _validate(
     for p in problems:
         if p.severity == "error":
             a = scenario.assumptions.get(p.key)
+            if a is not None and a.default:
+                # A rule over several inputs points at one of them: name one the
+                # file gives (product_2_share), not a default it never wrote.
+                rule = next((r for r in scenario.model.rules if r.key == p.key), None)
+                given = [
+                    k
+                    for k in (refs(rule.ok) if rule is not None else ())
+                    if k in scenario.assumptions and not scenario.assumptions[k].default
+                ]
+                a = scenario.assumptions[given[0]] if given else a
             where = f"assumptions.{a.file_key if a else p.key}"
             if a is not None and a.per_year and p.year is not None:
                 where += f".value[{p.year}]"

@@ -15,6 +15,7 @@ faults and signals. ``len(CASES)`` is asserted at the bottom (at least 150).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -394,6 +395,10 @@ def test_hostile_input(case: Case, tmp_path: Path, capsys: pytest.CaptureFixture
         warned = f"'{key}' value" in captured.out and "outside its stated range" in captured.out
         assert case.may_build or warned, f"accepted: {captured.out}"
         _check_outputs(out)
+        from econ.excel.reader import read_workbook
+
+        for book in out.glob("*.xlsx"):  # econ reads back what it writes (U+007F, 1e308...)
+            read_workbook(book)
     else:
         assert code == 2, err
         assert err.startswith("econ: error: ") and err.count("\n") == 1, err
@@ -736,3 +741,774 @@ def test_a_full_disk_is_exit_3_and_leaves_no_partial_outputs(
     assert proc.returncode == 3, raw
     assert b"Traceback" not in raw and b"Exception ignored" not in raw
     assert not [p for p in _files(tiny_disk) if ".econ-tmp-" in p]
+
+
+# ---------------------------------------------------------------------------
+# The project inputs of issue 11 (loans, tax holiday, basket, fx path,
+# inflation, royalty, CfD strike, R&D grant year, plant life...): every input
+# of the project model that the seed does not write, given bad values. The
+# out-of-domain values come from each input's own domain (its InputSpec).
+# ---------------------------------------------------------------------------
+
+PROJECT_SEED = "magnets_plant"
+
+
+def _project_specs() -> list[object]:
+    from econ.model.definition.project import PROJECT
+
+    given = set(_keys(PROJECT_SEED))
+    return [s for s in PROJECT.inputs if s.key not in given]
+
+
+def _add(text: str, key: str, unit: str, value: str | None, source: bool = True) -> str:
+    block = f"\n[assumptions.{key}]\n"
+    if value is not None:
+        block += f"value = {value}\n"
+    block += f'unit = "{unit}"\n'
+    if source:
+        block += 'source = { assumption = "hostile test" }\n'
+    return text + block
+
+
+def _out_of_domain(spec: object) -> dict[str, str]:
+    """Values just outside the input's domain, a non-whole count and a
+    per-year series of the wrong length (from the spec, not typed)."""
+    from econ.model.schema import InputSpec
+
+    assert isinstance(spec, InputSpec)
+    bad: dict[str, str] = {}
+    if spec.minimum is not None:
+        bad["below-min"] = repr(float(spec.minimum) - (0 if spec.min_open else 1))
+    if spec.maximum is not None:
+        bad["above-max"] = repr(float(spec.maximum) + (0 if spec.max_open else 1))
+    if spec.kind == "whole":
+        bad["not-whole"] = repr(float(spec.minimum or 0) + 1.5)
+    if spec.kind == "year":
+        bad["year-far"] = "99999"
+    bad["list-3"] = "[1, 2, 3]"  # per-year: wrong length; scalar: not a series
+    return bad
+
+
+PROJECT_BAD = {
+    "text": '"twelve"',
+    "bool": "true",
+    "table": "{ a = 1 }",
+    "nan": "nan",
+    "inf": "inf",
+    "minus-inf": "-inf",
+    "empty-list": "[]",
+    "nested-list": "[[1]]",
+}
+
+
+def _project_cases() -> list[Case]:
+    from econ.model.schema import InputSpec
+
+    cases: list[Case] = []
+    for spec in _project_specs():
+        assert isinstance(spec, InputSpec)
+        where = f"assumptions.{spec.key}"
+        for name, literal in {**PROJECT_BAD, **_out_of_domain(spec)}.items():
+            cases.append(
+                _scenario_case(
+                    f"project-{spec.key}-{name}",
+                    lambda k=spec.key, u=spec.unit, v=literal: _add(_text(PROJECT_SEED), k, u, v),
+                    where,
+                )
+            )
+        cases.append(
+            _scenario_case(
+                f"project-{spec.key}-no-value",
+                lambda k=spec.key, u=spec.unit: _add(_text(PROJECT_SEED), k, u, None),
+                where,
+            )
+        )
+        cases.append(
+            _scenario_case(
+                f"project-{spec.key}-no-source",
+                lambda k=spec.key, u=spec.unit: _add(_text(PROJECT_SEED), k, u, "0", False),
+                where,
+            )
+        )
+    # the basket's shares must add up to 1: the message names the share written
+    for k in (1, 2, 3):
+        cases.append(
+            _scenario_case(
+                f"project-basket-only-share-{k}",
+                lambda k=k: _add(_text(PROJECT_SEED), f"product_{k}_share", "1", "0.5"),
+                f"assumptions.product_{k}_share",
+            )
+        )
+    for name, literal in (("zero", "0"), ("negative", "-80"), ("tiny", "1e-300")):
+        # a budget in rubles over an exchange rate of 0 was a ZeroDivisionError
+        cases.append(
+            _scenario_case(
+                f"rub-fx-{name}",
+                lambda v=literal: _set(_text(RUB_SEED), "fx_rub_per_usd", "value", v),
+                "assumptions.fx_rub_per_usd",
+            )
+        )
+    cases.append(
+        _scenario_case(
+            "project-huge-capacity-overflows",
+            lambda: _set(_text(PROJECT_SEED), "capacity_t_per_yr", "value", "1e20"),
+            "assumptions.capacity_t_per_yr",
+        )
+    )
+    return cases
+
+
+PROJECT_CASES = _project_cases()
+
+
+@pytest.mark.parametrize("case", PROJECT_CASES, ids=[c.id for c in PROJECT_CASES])
+def test_hostile_project_input(
+    case: Case, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every issue-11 input refuses what is not in its domain: exit 2, one
+    line naming the file and the key, nothing written."""
+    test_hostile_input(case, tmp_path, capsys)
+
+
+def test_project_corpus_covers_every_issue_11_input() -> None:
+    from econ.model.schema import InputSpec
+
+    keys = {s.key for s in _project_specs() if isinstance(s, InputSpec)}
+    for key in (
+        "loan_share",
+        "soft_loan_rate",
+        "tax_holiday_yr",
+        "product_2_share",
+        "fx_path_rub_per_usd",
+        "inflation_rate",
+        "royalty_share",
+        "strike_price_usd_per_kg",
+        "rd_grant_year",
+        "plant_life_yr",
+    ):
+        assert key in keys
+        assert any(c.id.startswith(f"project-{key}-") for c in PROJECT_CASES)
+    assert len(PROJECT_CASES) >= 400
+
+
+def test_huge_in_domain_project_inputs_build_and_read_back(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """1e308 is inside some domains (years of a tax holiday, a price of a
+    product with no share): it builds, and the workbook reads back."""
+    from econ.excel.reader import read_workbook
+
+    text = _text(PROJECT_SEED)
+    for key, unit in (
+        ("tax_holiday_yr", "yr"),
+        ("rd_grant_usd", "USD"),
+        ("product_3_price_usd_per_kg", "USD/kg"),
+    ):
+        text = _add(text, key, unit, "1e308")
+    path = tmp_path / "huge.toml"
+    path.write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["build", str(path), "-o", str(out)]) == 0, capsys.readouterr().err
+    back = read_workbook(out / f"{PROJECT_SEED}.xlsx").scenario
+    assert back.assumptions["tax_holiday_yr"].value == 1e308
+
+
+# ---------------------------------------------------------------------------
+# Portfolio files (issue 13): `econ portfolio FILE -o DIR -n DRAWS`
+# ---------------------------------------------------------------------------
+
+PORTFOLIO = SEEDS / "portfolios" / "portfolio_60bn.toml"
+
+
+def _portfolio_text() -> str:
+    return PORTFOLIO.read_text(encoding="utf-8").replace('"../', f'"{SEEDS.as_posix()}/')
+
+
+def _pf_sub(pattern: str, replacement: str) -> Callable[[], str]:
+    return lambda: re.sub(pattern, lambda _: replacement, _portfolio_text(), count=1, flags=re.M)
+
+
+def _pf_value(table: str, literal: str) -> Callable[[], str]:
+    """Set ``value`` of the ``[table]`` of the portfolio file."""
+
+    def text() -> str:
+        t = _portfolio_text()
+        start = t.index(f"[{table}]")
+        end = t.find("\n[", start + 1)
+        block = re.sub(
+            r"^value = .*$", lambda _: f"value = {literal}", t[start:end], count=1, flags=re.M
+        )
+        return t[:start] + block + t[end:]
+
+    return text
+
+
+def _pf_project(old: str, new: str) -> Callable[[], str]:
+    return lambda: _portfolio_text().replace(old, new, 1)
+
+
+SEED_PROJECT = f'"{SEEDS.as_posix()}/polar_lithium.toml"'
+PORTFOLIO_CASES: dict[str, tuple[Callable[[], str], str]] = {
+    "name-traversal": (_pf_sub(r"^name = .*$", 'name = "../../evil"'), "name"),
+    "name-slash": (_pf_sub(r"^name = .*$", 'name = "a/b"'), "name"),
+    "name-number": (_pf_sub(r"^name = .*$", "name = 5"), "name"),
+    "name-missing": (_pf_sub(r"^name = .*$", ""), "name"),
+    "title-number": (_pf_sub(r"^title = .*$", "title = 5"), "title"),
+    "title-nul": (_pf_sub(r"^title = .*$", 'title = "a\\u0000b"'), "title"),
+    "description-list": (
+        lambda: re.sub(
+            r'^description = """.*?"""', 'description = ["x"]', _portfolio_text(), flags=re.M | re.S
+        ),
+        "description",
+    ),
+    "objective-list": (_pf_sub(r"^objective = .*$", 'objective = ["capacity"]'), "objective"),
+    "objective-unknown": (_pf_sub(r"^objective = .*$", 'objective = "profit"'), "objective"),
+    "first-year-huge": (_pf_sub(r"^first_year = .*$", "first_year = 99999999999"), "first_year"),
+    "first-year-negative": (_pf_sub(r"^first_year = .*$", "first_year = -5"), "first_year"),
+    "first-year-text": (_pf_sub(r"^first_year = .*$", 'first_year = "2025"'), "first_year"),
+    "kind-missing": (_pf_sub(r"^kind = .*$", ""), "kind"),
+    "unknown-key": (lambda: "surprise = 1\n" + _portfolio_text(), "surprise"),
+    "budget-negative": (_pf_value("budget", "-60"), "budget.value"),
+    "budget-zero": (_pf_value("budget", "0"), "budget.value"),
+    "budget-huge": (_pf_value("budget", "1e308"), "budget.value"),
+    "budget-nan": (_pf_value("budget", "nan"), "budget.value"),
+    "budget-inf": (_pf_value("budget", "inf"), "budget.value"),
+    "budget-text": (_pf_value("budget", '"60"'), "budget.value"),
+    "budget-list": (_pf_value("budget", "[60]"), "budget.value"),
+    "budget-unit-tower": (
+        _pf_sub(r'^unit = "bn RUB"$', 'unit = "USD*10**10**10"'),
+        "budget.unit",
+    ),
+    "budget-unit-mass": (_pf_sub(r'^unit = "bn RUB"$', 'unit = "kg"'), "budget.unit"),
+    "budget-basis": (_pf_sub(r'^basis = "pv"$', 'basis = ["pv"]'), "budget.basis"),
+    "budget-missing": (
+        lambda: re.sub(r"\[budget\].*?(?=\n\[envelope\])", "", _portfolio_text(), flags=re.S),
+        "budget",
+    ),
+    "budget-source-missing": (
+        _pf_sub(r"^source = .*60 billion rubles.*$", ""),
+        "budget.source",
+    ),
+    "budget-not-a-table": (
+        lambda: re.sub(
+            r"\[budget\].*?(?=\n\[envelope\])", "", _portfolio_text(), flags=re.S
+        ).replace("kind =", "budget = 60\nkind =", 1),
+        "budget",
+    ),
+    "envelope-negative": (_pf_value("envelope", "-10"), "envelope.value"),
+    "envelope-zero": (_pf_value("envelope", "0"), "envelope.value"),
+    "fx-zero": (_pf_value("fx_rub_per_usd", "0"), "fx_rub_per_usd.value"),
+    "fx-negative": (_pf_value("fx_rub_per_usd", "-80"), "fx_rub_per_usd.value"),
+    "fx-tiny": (_pf_value("fx_rub_per_usd", "1e-300"), "budget.value"),
+    "rate-one": (_pf_value("state_discount_rate", "1"), "state_discount_rate.value"),
+    "rate-negative": (_pf_value("state_discount_rate", "-0.1"), "state_discount_rate.value"),
+    "target-negative": (_pf_value("target", "-5"), "target.value"),
+    "target-huge": (_pf_value("target", "1e308"), "target.value"),
+    "target-year-huge": (_pf_sub(r"^year = 2030$", "year = 99999999999"), "target.year"),
+    "target-year-text": (_pf_sub(r"^year = 2030$", 'year = "2030"'), "target.year"),
+    "target-unit": (_pf_sub(r'^unit = "t/yr"$', 'unit = "USD"'), "target.unit"),
+    "projects-none": (
+        lambda: re.sub(r"\[\[projects\]\]\nfile = .*\ninstruments = .*\n", "", _portfolio_text()),
+        "projects",
+    ),
+    "project-missing": (_pf_project(SEED_PROJECT, '"nope.toml"'), "projects[1].file"),
+    "project-twice": (
+        _pf_project(SEED_PROJECT, f'"{SEEDS.as_posix()}/magnets_plant.toml"'),
+        "projects",
+    ),
+    "project-national": (
+        _pf_project(SEED_PROJECT, f'"{SEEDS.as_posix()}/national_ree_gap.toml"'),
+        "projects[1].file",
+    ),
+    "project-number": (_pf_project(SEED_PROJECT, "5"), "projects[1]"),
+    "project-extra-key": (
+        _pf_project(SEED_PROJECT, SEED_PROJECT + "\nweight = 2"),
+        "projects[1].weight",
+    ),
+    "instrument-unknown": (
+        _pf_project('["production_subsidy"]', '["free_money"]'),
+        "projects[0].instruments",
+    ),
+    "instrument-nested": (
+        _pf_project('["production_subsidy"]', '[["production_subsidy"]]'),
+        "projects[0].instruments",
+    ),
+    "instrument-empty": (_pf_project('["production_subsidy"]', "[]"), "projects[0].instruments"),
+    "instrument-text": (
+        _pf_project('["production_subsidy"]', '"production_subsidy"'),
+        "projects[0].instruments",
+    ),
+    "deep-nesting": (
+        lambda: _portfolio_text() + "x = " + "[" * 3000 + "]" * 3000 + "\n",
+        "nested too deeply",
+    ),
+    "not-toml": (lambda: "this is = = not toml\n", "not valid TOML"),
+}
+
+
+@pytest.mark.parametrize("id", list(PORTFOLIO_CASES))
+def test_hostile_portfolio_file(
+    id: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One line naming the portfolio file and the key, exit 2, nothing written."""
+    make, where = PORTFOLIO_CASES[id]
+    path = tmp_path / "pf.toml"
+    path.write_text(make(), encoding="utf-8")
+    out = tmp_path / "out"
+    code = main(["portfolio", str(path), "-o", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert err.startswith("econ: error: ") and err.count("\n") == 1, err
+    assert "Traceback" not in err and "internal error" not in err, err
+    assert str(path) in err and where in err, err
+    assert not _files(out), "a refused portfolio left files"
+    assert not list(tmp_path.parent.glob("evil.*")), "a name wrote outside the output folder"
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda folder: os.mkfifo(folder / "pf.toml"),
+        lambda folder: (folder / "pf.toml").mkdir(),
+        lambda folder: (folder / "pf.toml").write_bytes(b"\xff\xfe garbage"),
+        lambda folder: (folder / "pf.toml").write_text("#" * (2 * 1024 * 1024)),
+    ],
+    ids=["fifo", "folder", "binary", "too-big"],
+)
+def test_special_portfolio_files_are_refused_without_reading(
+    make: Callable[[Path], object], tmp_path: Path
+) -> None:
+    make(tmp_path)
+    proc = _econ("portfolio", str(tmp_path / "pf.toml"), "-o", str(tmp_path / "out"))
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 2, err
+    assert err.decode().startswith(f"econ: error: {tmp_path / 'pf.toml'}: "), err
+    assert b"Traceback" not in err
+
+
+def test_a_fifo_in_a_run_folder_does_not_hang_the_portfolio_scan(tmp_path: Path) -> None:
+    """`econ run` looks for portfolio files among the folder's *.toml: a pipe
+    is never opened (it would block), it is refused as a scenario."""
+    shutil.copy(SEEDS / f"{SEED}.toml", tmp_path / f"{SEED}.toml")
+    os.mkfifo(tmp_path / "pipe.toml")
+    proc = _econ("run", str(tmp_path), "-o", str(tmp_path / "out"))
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 2, err
+    assert str(tmp_path / "pipe.toml") in err.decode() and b"Traceback" not in err
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["-n", "1"], ["-n", "-5"], ["-n", "10000000000000"], ["-n", "x"], ["--seed", "-1"]],
+)
+def test_portfolio_draw_options_are_checked_before_any_work(
+    argv: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["portfolio", str(PORTFOLIO), "-o", str(tmp_path / "out"), *argv])
+    assert exc.value.code == 2
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err and argv[0] in captured.err
+    assert captured.out == "" and not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("argv", [["-n", "1"], ["-n", "100000000000"], ["--seed", "-1"]])
+def test_risk_draw_options_are_checked_before_any_work(
+    argv: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["risk", str(SEEDS / f"{SEED}.toml"), "-q", *argv])
+    assert exc.value.code == 2
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_hostile_portfolio_titles_stay_text(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A title that is a formula, markup, a link and control characters: the
+    page escapes it, the workbook holds it as a string, the terminal gets no
+    control character."""
+    title = "".join(EVIL_TITLES)
+    path = tmp_path / "pf.toml"
+    path.write_text(_pf_sub(r"^title = .*$", f"title = {_toml_string(title)}")(), encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["portfolio", str(path), "-o", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f]", printed)
+    _check_outputs(out)
+    book = openpyxl.load_workbook(out / "portfolio_60bn.xlsx")
+    for ws in book.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and "evil" in cell.value:
+                    assert cell.data_type == "s", cell.coordinate
+
+
+# ---------------------------------------------------------------------------
+# One output pipeline for portfolios and analyses: atomic, all or none, an
+# edited workbook kept, no output written onto an input
+# ---------------------------------------------------------------------------
+
+
+def _edit(book: Path) -> bytes:
+    wb = openpyxl.load_workbook(book)
+    wb.worksheets[0]["A1"] = "my note"
+    wb.save(book)
+    return book.read_bytes()
+
+
+def test_portfolio_outputs_keep_an_edited_workbook(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    assert main(["portfolio", str(PORTFOLIO), "-o", str(out)]) == 0
+    book = out / "portfolio_60bn.xlsx"
+    first = book.read_bytes()
+    capsys.readouterr()
+    assert main(["portfolio", str(PORTFOLIO), "-o", str(out)]) == 0
+    assert "kept" not in capsys.readouterr().out  # econ's own file: replaced, no backup
+    assert book.read_bytes() == first  # the same inputs give the same bytes
+    edited = _edit(book)
+    assert main(["portfolio", str(PORTFOLIO), "-o", str(out)]) == 0
+    backup = out / "portfolio_60bn.edited-backup.xlsx"
+    assert f"kept {book} as {backup}" in capsys.readouterr().out
+    assert backup.read_bytes() == edited and book.read_bytes() == first
+    assert not [p for p in _files(out) if ".econ-tmp-" in p]
+
+
+def test_portfolio_outputs_are_all_or_none(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A failure while writing (a folder in the way of the workbook) leaves
+    no page without its workbook, no temporary file, and exits 3."""
+    out = tmp_path / "out"
+    (out / "portfolio_60bn.xlsx").mkdir(parents=True)
+    assert main(["portfolio", str(PORTFOLIO), "-o", str(out)]) == 3
+    err = capsys.readouterr().err
+    assert err.startswith("econ: error: cannot ") and "Traceback" not in err
+    assert _files(out) == {"portfolio_60bn.xlsx"}
+
+
+def test_run_gives_a_portfolio_named_like_a_scenario_its_own_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = tmp_path / "in"
+    (src / "portfolios").mkdir(parents=True)
+    shutil.copy(SEEDS / "magnets_plant.toml", src)
+    text = PORTFOLIO.read_text(encoding="utf-8")
+    text = re.sub(r"^name = .*$", 'name = "magnets_plant"', text, count=1, flags=re.M)
+    text = re.sub(r"\[\[projects\]\]\nfile = \"\.\./(?!magnets_plant)[^\n]*\n[^\n]*\n", "", text)
+    (src / "portfolios" / "p.toml").write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["run", str(src), "-o", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "scenario name 'magnets_plant' is also the name of" in printed
+    assert {"magnets_plant.xlsx", "magnets_plant-2.xlsx", "magnets_plant-2.html"} <= _files(out)
+    from econ.excel.reader import read_workbook
+
+    assert read_workbook(out / "magnets_plant.xlsx").scenario.name == "magnets_plant"
+
+
+@pytest.mark.parametrize("command", ["risk", "sensitivity"])
+def test_analysis_outputs_keep_an_edited_workbook(
+    command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`econ risk -o` and `econ sensitivity -o` write through the same pipeline
+    as build: an edited workbook at the output path is kept first."""
+    out = tmp_path / "out"
+    scenario = str(SEEDS / f"{SEED}.toml")
+    extra = ["-n", "200", "-q"] if command == "risk" else []
+    assert main([command, scenario, *extra, "-o", str(out)]) == 0
+    book = out / f"{SEED}.xlsx"
+    edited = _edit(book)
+    capsys.readouterr()
+    assert main([command, scenario, *extra, "-o", str(out)]) == 0
+    backup = out / f"{SEED}.edited-backup.xlsx"
+    assert f"kept {book} as {backup}" in capsys.readouterr().out
+    assert backup.read_bytes() == edited
+    assert "Risk" in openpyxl.load_workbook(book, read_only=True).sheetnames or command != "risk"
+
+
+@pytest.mark.parametrize("target", ["scenario", "workbook", "folder"])
+def test_risk_draws_never_overwrite_an_input(
+    target: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scenario = tmp_path / f"{SEED}.toml"
+    shutil.copy(SEEDS / f"{SEED}.toml", scenario)
+    book = tmp_path / "w.xlsx"
+    shutil.copy(ROOT / "workbooks" / f"{SEED}.xlsx", book)
+    path = {"scenario": scenario, "workbook": book, "folder": tmp_path}[target]
+    before = {p: p.read_bytes() for p in (scenario, book)}
+    code = main(["risk", str(scenario), "-n", "50", "-q", "--draws-csv", str(path)])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert err.startswith(f"econ: error: {path}: ") and "Traceback" not in err
+    assert {p: p.read_bytes() for p in (scenario, book)} == before
+
+
+def test_risk_draws_are_written_atomically(tmp_path: Path) -> None:
+    path = tmp_path / "draws.csv"
+    assert (
+        main(["risk", str(SEEDS / f"{SEED}.toml"), "-n", "50", "-q", "--draws-csv", str(path)]) == 0
+    )
+    assert len(path.read_text(encoding="utf-8").splitlines()) == 51
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask
+    assert not [p for p in _files(tmp_path) if ".econ-tmp-" in p]
+
+
+def test_no_writer_outside_the_output_pipeline() -> None:
+    """Every file econ writes goes through econ.outputs (write_with /
+    write_atomic): no direct open(..., "w"), write_bytes/write_text, to_csv,
+    to_excel, to_parquet or xlsxwriter.Workbook(...) on a final path. The
+    few calls left write the temporary file they are given inside a
+    write_with callback, and are listed here by file."""
+    pattern = re.compile(
+        r"open\([^)]*[\"'][wax]b?[\"']|\.write_bytes\(|\.write_text\(|\.to_csv\(|"
+        r"\.to_excel\(|\.to_parquet\(|(?<![A-Za-z_])Workbook\(|\.save\(|savefig\(|"
+        r"mkstemp\(|os\.replace\(|os\.rename\(|shutil\.copy"
+    )
+    allowed = {
+        "econ/excel/writer.py": 1,  # xlsxwriter.Workbook(tmp) inside write_with
+        "econ/report/summary_table.py": 2,  # csv and xlsx, inside write_with
+        "econ/report/sweep.py": 2,  # csv and xlsx, inside write_with
+        "econ/report/portfolio.py": 1,  # xlsxwriter.Workbook(tmp) inside write_with
+        "econ/analysis/montecarlo.py": 2,  # to_csv / to_parquet(tmp) inside write_with
+        "econ/excel/recalc.py": 1,  # a LibreOffice profile in a private temp folder
+        "econ/build.py": 1,  # os.replace of the staged outputs (write_files)
+    }
+    found: dict[str, int] = {}
+    for path in (ROOT / "econ").rglob("*.py"):
+        rel = path.relative_to(ROOT).as_posix()
+        if rel.startswith("econ/outputs/"):
+            continue
+        n = len(pattern.findall(path.read_text(encoding="utf-8")))
+        if n:
+            found[rel] = n
+    assert found == allowed
+
+
+# ---------------------------------------------------------------------------
+# The issue's remaining items, each through the command line
+# ---------------------------------------------------------------------------
+
+
+def test_build_keeps_edited_workbooks_in_every_form(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`econ build X.toml` (default folder workbooks/), `econ build A.xlsx -o
+    DIR` and `econ build A.xlsx` in place: an edited workbook at the output
+    path is kept as a backup, byte for byte."""
+    monkeypatch.chdir(tmp_path)
+    seed = str(SEEDS / f"{SEED}.toml")
+    assert main(["build", seed]) == 0
+    book = tmp_path / "workbooks" / f"{SEED}.xlsx"
+    edited = _edit(book)
+    assert main(["build", seed]) == 0
+    assert (tmp_path / "workbooks" / f"{SEED}.edited-backup.xlsx").read_bytes() == edited
+    copy = tmp_path / "a.xlsx"
+    shutil.copy(ROOT / "workbooks" / f"{SEED}.xlsx", copy)
+    out = tmp_path / "dir"
+    assert main(["build", str(copy), "-o", str(out)]) == 0
+    edited = _edit(out / "a.xlsx")
+    assert main(["build", str(copy), "-o", str(out)]) == 0
+    assert (out / "a.edited-backup.xlsx").read_bytes() == edited
+    edited = _edit(copy)
+    capsys.readouterr()
+    assert main(["build", str(copy)]) == 0  # in place: the edited original is the backup
+    assert (tmp_path / "a.edited-backup.xlsx").read_bytes() == edited
+    assert f"kept {copy} as {tmp_path / 'a.edited-backup.xlsx'}" in capsys.readouterr().out
+
+
+def test_xlsm_is_never_rewritten_and_a_start_year_edit_is_applied(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    macro = tmp_path / "m.xlsm"
+    shutil.copy(ROOT / "workbooks" / f"{SEED}.xlsx", macro)
+    before = macro.read_bytes()
+    assert main(["build", str(macro)]) == 0
+    printed = capsys.readouterr().out
+    assert macro.read_bytes() == before and (tmp_path / "m.xlsx").exists()
+    assert f"{macro} keeps its macros and is left as it was" in printed
+    moved = tmp_path / "moved.xlsx"
+    wb = openpyxl.load_workbook(ROOT / "workbooks" / f"{SEED}.xlsx")
+    start = int(wb["Assumptions"]["C3"].value)
+    wb["Assumptions"]["C3"] = start + 1
+    wb.save(moved)
+    assert main(["build", str(moved), "-o", str(tmp_path / "out")]) == 0
+    printed = capsys.readouterr().out
+    assert f"edited start year: {start} -> {start + 1}" in printed
+    from econ.excel.reader import read_workbook
+
+    assert read_workbook(tmp_path / "out" / "moved.xlsx").scenario.start_year == start + 1
+
+
+def test_a_multi_file_build_with_a_bad_file_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text(_set(_text(), "discount_rate", "value", "1.5"), encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["build", str(SEEDS / f"{SEED}.toml"), str(bad), "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"{bad}: assumptions.discount_rate: 'discount_rate' must be in [0, 1) (got 1.5)" in err
+    assert not _files(out)
+
+
+def test_a_service_that_is_not_a_dask_scheduler_is_a_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A listener that accepts and never answers (a hang before), within the
+    probe's time limit, exit 2, no output folder."""
+    pytest.importorskip("dask.distributed")
+    import socket
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    held: list[socket.socket] = []
+
+    def accept() -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                held.append(server.accept()[0])
+
+    threading.Thread(target=accept, daemon=True).start()
+    port = server.getsockname()[1]
+    out = tmp_path / "out"
+    started = time.monotonic()
+    try:
+        code = main(
+            ["batch", str(SEEDS), "-o", str(out), "-q", "--scheduler", f"tcp://127.0.0.1:{port}"]
+        )
+    finally:
+        server.close()
+        for conn in held:
+            conn.close()
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "does not answer as a Dask scheduler" in err and "Traceback" not in err
+    assert time.monotonic() - started < 60
+    assert not out.exists()
+
+
+def test_a_read_only_file_system_is_exit_3(
+    tiny_disk: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Root writes into a chmod 555 folder, but not into a read-only mount."""
+    done = subprocess.run(
+        ["mount", "-o", "remount,ro", str(tiny_disk)], capture_output=True, check=False
+    )
+    if done.returncode != 0:
+        pytest.skip("cannot remount the tmpfs read-only here")
+    code = main(["build", str(SEEDS / f"{SEED}.toml"), "-o", str(tiny_disk / "out")])
+    err = capsys.readouterr().err
+    assert code == 3, err
+    assert err.startswith(f"econ: error: cannot create the folder {tiny_disk / 'out'}"), err
+    assert "Read-only file system" in err and "Traceback" not in err
+
+
+def test_table_workbooks_are_sealed_and_an_edited_one_is_kept(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """summary.xlsx (batch) and sweep.xlsx (sweep --xlsx) are econ workbooks
+    too: written through the atomic writer with the umask's mode, sealed, and
+    an edited one kept before it is replaced."""
+    from econ.outputs import workbook_state
+
+    src = tmp_path / "in"
+    src.mkdir()
+    shutil.copy(SEEDS / f"{SEED}.toml", src)
+    out = tmp_path / "out"
+    sweep = ["sweep", str(SEEDS / f"{SEED}.toml"), "--vary", "discount_rate=0.05:0.1:0.05"]
+    for argv, table in (
+        (["batch", str(src), "-o", str(out), "-q", "-j", "1"], out / "summary.xlsx"),
+        ([*sweep, "-o", str(out / "sw"), "-q", "--xlsx"], out / "sw" / "sweep.xlsx"),
+    ):
+        assert main(argv) == 0
+        assert workbook_state(table) == "unchanged"
+        umask = os.umask(0o022)
+        os.umask(umask)
+        for path in table.parent.iterdir():
+            if path.is_file():
+                assert path.stat().st_mode & 0o777 == 0o666 & ~umask, path
+        assert main(argv) == 0
+        assert not list(table.parent.glob("*.edited-backup*"))  # econ's own: replaced
+        edited = _edit(table)
+        capsys.readouterr()
+        assert main(argv) == 0
+        backup = table.with_name(f"{table.stem}.edited-backup.xlsx")
+        assert f"kept {table} as {backup}" in capsys.readouterr().err
+        assert backup.read_bytes() == edited
+        assert openpyxl.load_workbook(table).worksheets[0]["A1"].value != "my note"
+
+
+def test_batch_tables_never_turn_titles_or_file_names_into_formulas(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The issue's injections into summary.xlsx and summary.csv: a HYPERLINK
+    title, a DDE title, a URL title, a failing file named =SUM(1+2).toml."""
+    import csv
+
+    src = tmp_path / "in"
+    src.mkdir()
+    for i, title in enumerate(EVIL_TITLES):
+        text = _top(_top(_text(), "name", f'"evil{i}"'), "title", _toml_string(title))
+        (src / f"evil{i}.toml").write_text(text, encoding="utf-8")
+    (src / "=SUM(1+2).toml").write_text("not = = toml", encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["batch", str(src), "-o", str(out), "-q", "-j", "2"]) == 1
+    capsys.readouterr()
+    with zipfile.ZipFile(out / "summary.xlsx") as zf:
+        for name in zf.namelist():
+            data = zf.read(name).decode("utf-8")
+            assert "<f>" not in data or "evil" not in data, name
+            assert "hyperlink" not in data.lower() or not name.endswith(".rels"), name
+    book = openpyxl.load_workbook(out / "summary.xlsx")
+    texts = [c for row in book["Summary"].iter_rows() for c in row if isinstance(c.value, str)]
+    assert any(c.value == EVIL_TITLES[1] for c in texts)  # the DDE title, kept as text
+    assert all(c.data_type == "s" for c in texts)
+    with (out / "summary.csv").open(encoding="utf-8") as fh:
+        cells = [c for row in csv.reader(fh) for c in row]
+    assert any("SUM(1+2).toml" in c for c in cells)
+
+    def number(c: str) -> bool:
+        try:
+            float(c)
+        except ValueError:
+            return False
+        return True
+
+    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r") and not number(c)]
+
+
+def test_a_batch_finishes_past_pipes_deep_files_and_stuck_tasks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A named pipe and a deeply nested file among the scenarios are failure
+    rows naming the file (a pipe blocked the batch, a deep file read only
+    "RecursionError"); a task over --timeout is a failure row; the index and
+    the summary are written."""
+    src = tmp_path / "in"
+    src.mkdir()
+    shutil.copy(SEEDS / f"{SEED}.toml", src)
+    os.mkfifo(src / "pipe.toml")
+    (src / "deep.toml").write_text("a = " + "[" * 5000 + "]" * 5000 + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["batch", str(src), "-o", str(out), "-q", "-j", "2"]) == 1
+    capsys.readouterr()
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert f"{src / 'pipe.toml'}: expected a regular file" in index
+    assert f"{src / 'deep.toml'}: nested too deeply" in index
+    assert (out / f"{SEED}.xlsx").exists() and (out / "summary.csv").exists()
+    slow = tmp_path / "slow"
+    assert (
+        main(["batch", str(SEEDS / f"{SEED}.toml"), "-o", str(slow), "-q", "--timeout", "0.001"])
+        == 1
+    )
+    err = capsys.readouterr().err
+    assert "the time limit of one scenario (--timeout)" in err and "Traceback" not in err
+    assert (slow / "index.html").exists() and not (slow / f"{SEED}.xlsx").exists()

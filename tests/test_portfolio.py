@@ -304,7 +304,7 @@ def test_bad_portfolio_files_exit_2_naming_file_and_key(
 
 def test_portfolio_outputs_html_with_cost_curve_and_workbook(tmp_path: Path) -> None:
     result = run_portfolio(load_portfolio(SEED))
-    html, xlsx = write_portfolio_outputs(result, tmp_path)
+    html, xlsx = write_portfolio_outputs(result, tmp_path).files
     text = html.read_text()
     assert text.count('class="series bar"') == 2 * len(result.options)  # wide and narrow
     assert 'id="cost-curve"' in text and 'class="benchmark"' in text
@@ -324,7 +324,7 @@ def test_portfolio_outputs_html_with_cost_curve_and_workbook(tmp_path: Path) -> 
 @pytest.mark.parametrize("engine", ENGINE_PARAMS)
 def test_portfolio_workbook_recalculates_to_its_cached_values(engine: str, tmp_path: Path) -> None:
     result = run_portfolio(load_portfolio(SEED))
-    _, xlsx = write_portfolio_outputs(result, tmp_path)
+    _, xlsx = write_portfolio_outputs(result, tmp_path).files
     values = recalculate(engine, [xlsx], timeout=300)[xlsx]
     formulas = read_cells(xlsx, formulas=True)
     cached = read_cells(xlsx)

@@ -183,24 +183,35 @@ class RiskResult:
 
     def write_draws(self, path: str | Path) -> Path:
         """Write the draws as CSV, or as Parquet for a ``.parquet`` path
-        (needs pyarrow).
+        (needs pyarrow), atomically (:func:`econ.outputs.write_with`).
 
         Raises:
-            InputError: Parquet asked for without pyarrow.
+            InputError: a path not ending in ``.csv`` or ``.parquet`` (a
+                scenario file or workbook is never overwritten with draws), a
+                folder, or Parquet asked for without pyarrow.
         """
+        from econ.outputs import write_with
+
         path = Path(path)
+        suffix = path.suffix.lower()
+        if suffix not in (".csv", ".parquet"):
+            raise InputError(
+                path,
+                None,
+                f"expected a .csv or .parquet file for the draws, found {suffix or 'no'} suffix",
+            )
+        if path.is_dir():
+            raise InputError(path, None, "expected a file path for the draws, found a folder")
         frame = self.draws_frame()
-        if path.suffix.lower() == ".parquet":
+        if suffix == ".parquet":
             try:
                 import pyarrow  # noqa: F401
             except ImportError:
                 raise InputError(
                     path, None, "writing Parquet needs pyarrow (pip install pyarrow), or use .csv"
                 ) from None
-            frame.to_parquet(path)
-        else:
-            frame.to_csv(path, float_format="%.17g")
-        return path
+            return write_with(path, lambda tmp: frame.to_parquet(tmp))
+        return write_with(path, lambda tmp: frame.to_csv(tmp, float_format="%.17g"))
 
 
 # ---------------------------------------------------------------------------

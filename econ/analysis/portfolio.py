@@ -94,7 +94,18 @@ from econ.analysis.allocation import (
     solve_allocation,
 )
 from econ.errors import InputError
-from econ.scenario import Scenario, Source, _parse_source, load_scenario
+from econ.scenario import (
+    _NAME,
+    MAX_DEPTH,
+    MAX_YEAR,
+    MIN_YEAR,
+    Scenario,
+    Source,
+    _check_text,
+    _parse_source,
+    _read_text,
+    load_scenario,
+)
 from econ.units import UnitError, convert
 
 __all__ = [
@@ -228,8 +239,8 @@ def is_portfolio_file(path: str | Path) -> bool:
     """True for a TOML file whose top level says ``kind = "portfolio"``
     (False for anything else, unreadable files included)."""
     try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        data = tomllib.loads(_read_text(Path(path)))  # regular files of sane size only
+    except (InputError, tomllib.TOMLDecodeError, RecursionError):
         return False
     return data.get("kind") == "portfolio"
 
@@ -278,6 +289,23 @@ def _term(
     return Term(key, float(value), unit, canonical, to, source, note)
 
 
+#: Money amounts and volumes in a portfolio file stay below this (canonical
+#: units): larger ones overflow the optimizer's arithmetic and the workbook.
+_LARGE = 1e15
+
+
+def _positive(term: Term, file: Path, key: str) -> None:
+    """Refuse a term that is not a positive amount below :data:`_LARGE`."""
+    if not 0 < term.canonical < _LARGE:
+        unit = term.canonical_unit
+        got = f"{term.value:g} {term.unit}"
+        if term.unit != unit:
+            got += f" = {term.canonical:g} {unit}"
+        raise InputError(
+            file, f"{key}.value", f"'{key}' must be in (0, {_LARGE:g}) {unit} (got {got})"
+        )
+
+
 def load_portfolio(path: str | Path) -> Portfolio:
     """Read and validate a portfolio file and the project scenarios it lists.
 
@@ -285,40 +313,56 @@ def load_portfolio(path: str | Path) -> Portfolio:
         InputError: naming the file, the key, what was expected and found.
     """
     file = Path(path)
+    text = _read_text(file)  # a regular UTF-8 file of at most 1 MB (a BOM is allowed)
     try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(file, None, "no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(file, None, f"cannot read: {exc}") from None
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(file, None, f"not valid TOML: {exc}") from None
+    except RecursionError:
+        raise InputError(file, None, f"nested too deeply (at most {MAX_DEPTH} levels)") from None
+    _check_text(data, file, "")  # nesting depth, NUL and non-characters
     if data.get("kind") != "portfolio":
         raise InputError(file, "kind", 'expected kind = "portfolio" (a portfolio file)')
     unknown = sorted(set(data) - _TOP)
     if unknown:
         raise InputError(file, unknown[0], f"unknown key (allowed: {', '.join(sorted(_TOP))})")
-    name = _need(data, "name", str, file, "a name")
+    name = _need(data, "name", str, file, "a slug of a-z, 0-9, '_' or '-'")
+    if not _NAME.match(name):  # it names the output files: no path, no surprise
+        raise InputError(file, "name", f"expected a slug of a-z, 0-9, '_' or '-' (got {name!r})")
     title = data.get("title", name)
     description = data.get("description", "")
+    for key, val in (("title", title), ("description", description)):
+        if not isinstance(val, str):
+            raise InputError(file, key, f"expected text, found {val!r}")
     objective = data.get("objective", "capacity")
-    if objective not in OBJECTIVES:
+    if not isinstance(objective, str) or objective not in OBJECTIVES:
         raise InputError(
             file, "objective", f"expected one of {list(OBJECTIVES)} (got {objective!r})"
         )
     first_year = data.get("first_year")
     if first_year is not None and (isinstance(first_year, bool) or not isinstance(first_year, int)):
         raise InputError(file, "first_year", f"expected a whole year, found {first_year!r}")
+    if first_year is not None and not MIN_YEAR <= first_year <= MAX_YEAR:
+        raise InputError(
+            file,
+            "first_year",
+            f"'first_year' must be in [{MIN_YEAR}, {MAX_YEAR}] (got {first_year})",
+        )
 
     fx = _term(data, "fx_rub_per_usd", "RUB/USD", file, None) if "fx_rub_per_usd" in data else None
+    if fx is not None:
+        _positive(fx, file, "fx_rub_per_usd")
     rate = fx.canonical if fx else None
     if "budget" not in data:
         raise InputError(file, "budget", "missing (expected a table: value, unit, basis, source)")
     budget = _term(data, "budget", "USD", file, rate, frozenset({"basis"}))
+    _positive(budget, file, "budget")
     basis = data["budget"].get("basis", "pv")
-    if basis not in ("pv", "nominal"):
+    if not isinstance(basis, str) or basis not in ("pv", "nominal"):
         raise InputError(file, "budget.basis", f"expected 'pv' or 'nominal' (got {basis!r})")
     envelope = _term(data, "envelope", "USD", file, rate) if "envelope" in data else None
+    if envelope is not None:
+        _positive(envelope, file, "envelope")
     if "state_discount_rate" not in data:
         raise InputError(
             file, "state_discount_rate", "missing (expected a table: value, unit, source)"
@@ -336,6 +380,18 @@ def load_portfolio(path: str | Path) -> Portfolio:
         target_year = data["target"].get("year")
         if isinstance(target_year, bool) or not isinstance(target_year, int):
             raise InputError(file, "target.year", f"expected a whole year, found {target_year!r}")
+        if not MIN_YEAR <= target_year <= MAX_YEAR:
+            raise InputError(
+                file,
+                "target.year",
+                f"'target.year' must be in [{MIN_YEAR}, {MAX_YEAR}] (got {target_year})",
+            )
+        if not 0 <= target.canonical < _LARGE:
+            raise InputError(
+                file,
+                "target.value",
+                f"'target' must be in [0, {_LARGE:g}) t/yr (got {target.canonical:g})",
+            )
     elif objective == "cost":
         raise InputError(file, "target", 'objective "cost" needs a [target] (value, unit, year)')
     import_share = _import_share(data, file, rate)
@@ -374,7 +430,14 @@ def load_portfolio(path: str | Path) -> Portfolio:
                     f"'replaces_imports' must be in [0, 1] (got {replacing.canonical:g})",
                 )
         replacing_terms.append(replacing)
-        scenario = load_scenario(file.parent / entry["file"])
+        project_file = file.parent / entry["file"]
+        if not project_file.exists():
+            raise InputError(file, f"{where}.file", f"no such file {str(project_file)!r}")
+        if project_file.resolve() == file.resolve():
+            raise InputError(
+                file, f"{where}.file", "expected a project scenario file, found this portfolio"
+            )
+        scenario = load_scenario(project_file)
         if scenario.model.name != "project":
             raise InputError(
                 file,
@@ -388,14 +451,14 @@ def load_portfolio(path: str | Path) -> Portfolio:
                 file, f"{where}.instruments", f"expected a list of instruments, found {allowed!r}"
             )
         for inst in allowed:
-            if inst not in INSTRUMENTS:
+            if not isinstance(inst, str) or inst not in INSTRUMENTS:
                 raise InputError(
                     file,
                     f"{where}.instruments",
                     f"unknown instrument {inst!r} (expected one of: {', '.join(INSTRUMENTS)})",
                 )
         projects.append(scenario)
-        instruments.append(tuple(allowed))
+        instruments.append(tuple(dict.fromkeys(allowed)))  # each once
     names = [p.name for p in projects]
     dup = next((n for n in names if names.count(n) > 1), None)
     if dup is not None:

@@ -8,7 +8,13 @@ that an edited workbook is never overwritten without a backup.
 """
 
 from econ.outputs.files import EnvironmentFault, write_atomic, write_with
-from econ.outputs.seal import backup_path, keep_if_edited, seal_workbook, workbook_state
+from econ.outputs.seal import (
+    backup_path,
+    keep_if_edited,
+    seal_workbook,
+    workbook_state,
+    write_table_workbook,
+)
 
 __all__ = [
     "EnvironmentFault",
@@ -17,5 +23,6 @@ __all__ = [
     "seal_workbook",
     "workbook_state",
     "write_atomic",
+    "write_table_workbook",
     "write_with",
 ]

@@ -24,12 +24,19 @@ import re
 import shutil
 import struct
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
 from econ.outputs.files import EnvironmentFault, fault
 
-__all__ = ["backup_path", "keep_if_edited", "seal_workbook", "workbook_state"]
+__all__ = [
+    "backup_path",
+    "keep_if_edited",
+    "seal_workbook",
+    "workbook_state",
+    "write_table_workbook",
+]
 
 _PROPS = "docProps/custom.xml"
 _SEAL_RE = re.compile(rb'name="econ_seal"><vt:lpwstr>([0-9a-f]{64})</vt:lpwstr>')
@@ -161,3 +168,62 @@ def keep_if_edited(path: str | Path) -> Path | None:
             backup.unlink()
         raise fault(backup, exc) from None
     return backup
+
+
+def write_table_workbook(path: str | Path, write: Callable[[Path], object]) -> Path:
+    """Write a table workbook (``summary.xlsx``, ``sweep.xlsx``) atomically,
+    marked as econ's and sealed, after keeping an edited one at ``path``
+    (said on stderr, as a batch's other notes are).
+
+    ``write`` writes an xlsxwriter workbook at the path it is given; the
+    ``econ_generator`` property the seal needs is added here.
+    """
+    import sys
+
+    from econ.outputs.files import write_with
+
+    path = Path(path)
+
+    def sealed(tmp: Path) -> None:
+        write(tmp)
+        _mark(tmp)
+        seal_workbook(tmp)
+
+    backup = keep_if_edited(path)
+    if backup is not None:
+        print(f"econ: kept {path} as {backup} (it differs from what econ wrote)", file=sys.stderr)
+    return write_with(path, sealed)
+
+
+def _mark(path: Path) -> None:
+    """Add ``docProps/custom.xml`` with ``econ_generator`` to a workbook that
+    has none (xlsxwriter writes it only for custom properties)."""
+    raw = path.read_bytes()
+    with zipfile.ZipFile(io.BytesIO(raw)) as zf:
+        if _PROPS in zf.namelist():
+            return
+        parts = {i.filename: zf.read(i) for i in zf.infolist()}
+    parts[_PROPS] = (
+        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Properties '
+        b'xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties" '
+        b'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
+        + f'<property fmtid="{_FMTID}" pid="2" name="econ_generator">'.encode()
+        + b"<vt:lpwstr>econ</vt:lpwstr></property></Properties>"
+    )
+    types = parts["[Content_Types].xml"]
+    parts["[Content_Types].xml"] = types.replace(
+        b"</Types>",
+        b'<Override PartName="/docProps/custom.xml" ContentType="application/'
+        b'vnd.openxmlformats-officedocument.custom-properties+xml"/></Types>',
+    )
+    rels = parts["_rels/.rels"]
+    parts["_rels/.rels"] = rels.replace(
+        b"</Relationships>",
+        b'<Relationship Id="rIdEcon" Type="http://schemas.openxmlformats.org/officeDocument/'
+        b'2006/relationships/custom-properties" Target="docProps/custom.xml"/></Relationships>',
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name, data in parts.items():
+            dst.writestr(name, data)
+    path.write_bytes(out.getvalue())

@@ -11,12 +11,9 @@ the chart and its data. Every formula cell caches econ's value.
 
 from __future__ import annotations
 
-import contextlib
 import math
-import os
-import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import xlsxwriter
@@ -37,6 +34,9 @@ from econ.excel.writer import CREATED
 from econ.report.charts_extra import cost_curve_svg
 from econ.report.html import _environment, write_text_atomic
 from econ.report.svg import NARROW, WIDE, Series, bar_line_chart
+
+if TYPE_CHECKING:
+    from econ.build import Output
 
 __all__ = ["render_portfolio", "write_portfolio_outputs", "write_portfolio_workbook"]
 
@@ -219,14 +219,14 @@ def render_portfolio(result: PortfolioResult) -> str:
 
 
 def write_portfolio_workbook(result: PortfolioResult, path: str | Path) -> Path:
-    """Write the Portfolio and Cost curve sheets (see module docs), atomically."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".xlsx.tmp", dir=path.parent)
-    os.close(fd)
-    try:
+    """Write the Portfolio and Cost curve sheets (see module docs), atomically
+    (:func:`econ.outputs.write_with`) and sealed as econ's own
+    (:func:`econ.outputs.seal_workbook`: a later edit is told apart and kept)."""
+    from econ.outputs import seal_workbook, write_with
+
+    def write(tmp: Path) -> None:
         wb = xlsxwriter.Workbook(
-            tmp,
+            str(tmp),
             {
                 "strings_to_formulas": False,
                 "strings_to_numbers": False,
@@ -237,14 +237,14 @@ def write_portfolio_workbook(result: PortfolioResult, path: str | Path) -> Path:
         # A fixed creation date, as the scenario workbooks: the same inputs give
         # the same bytes (a rebuild leaves the committed workbook unchanged).
         wb.set_properties({"title": result.portfolio.title, "author": "econ", "created": CREATED})
+        wb.set_custom_property("econ_generator", "econ")
+        wb.set_custom_property("econ_version", __version__)
+        wb.set_custom_property("econ_portfolio", result.portfolio.name)
         _portfolio_sheets(wb, result)
         wb.close()
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    return path
+        seal_workbook(tmp)
+
+    return write_with(Path(path), write)
 
 
 def _portfolio_sheets(wb: xlsxwriter.Workbook, result: PortfolioResult) -> None:
@@ -490,10 +490,20 @@ def _cost_curve_sheet(wb: xlsxwriter.Workbook, result: PortfolioResult, order: n
     ws.fit_to_pages(1, 0)
 
 
-def write_portfolio_outputs(result: PortfolioResult, out_dir: Path) -> list[Path]:
-    """Write ``<name>.html`` and ``<name>.xlsx`` into ``out_dir``."""
-    name = result.portfolio.name
-    return [
-        write_text_atomic(render_portfolio(result), out_dir / f"{name}.html"),
-        write_portfolio_workbook(result, out_dir / f"{name}.xlsx"),
-    ]
+def write_portfolio_outputs(
+    result: PortfolioResult, out_dir: Path, stem: str | None = None
+) -> Output:
+    """Write ``<stem>.html`` and ``<stem>.xlsx`` (``stem``: the portfolio's
+    name) into ``out_dir`` through the one output pipeline
+    (:func:`econ.build.write_files`): both or neither, an edited workbook
+    kept as a backup first."""
+    from econ.build import write_files
+
+    return write_files(
+        Path(out_dir),
+        stem or result.portfolio.name,
+        {
+            ".html": lambda p: write_text_atomic(render_portfolio(result), p),
+            ".xlsx": lambda p: write_portfolio_workbook(result, p),
+        },
+    )

@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import csv
 import math
-import os
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
@@ -684,16 +682,13 @@ def _flat_axes(result: SweepResult) -> list[np.ndarray]:
 
 
 def _replace_via_temp(path: Path, write: Callable[[Path], None]) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+    """Through the one atomic writer (:func:`econ.outputs.write_with`; a
+    workbook sealed and an edited one kept: :func:`econ.outputs.write_table_workbook`)."""
+    from econ.outputs import write_table_workbook, write_with
+
+    if path.suffix == ".xlsx":
+        return write_table_workbook(path, write)
+    return write_with(path, write)
 
 
 def _reason_per_variant(result: SweepResult) -> list[str]:
