@@ -265,6 +265,7 @@ def build_task(task: Task, out_dir: str, timeout_s: float | None = None) -> dict
             results = evaluate(scenario)
             values = results.scalars()
             out["metrics"] = {i.key: values[i.key] for i in scenario.model.items_with("metric")}
+            out["metrics"] |= scenario.model.shared_metrics(values)
             written = write_outputs(scenario, results, Path(out_dir), _stem(task))
             for f in written.files:
                 out[f.suffix.lstrip(".")] = f.name

@@ -50,6 +50,7 @@ from econ.model.expr import (
 from econ.model.units import ONE, YEAR, Unit, UnitMismatch, infer, parse
 
 __all__ = [
+    "BREAKEVEN_KEY",
     "TIMELINE_NAMES",
     "Chart",
     "ChartSeries",
@@ -351,6 +352,10 @@ class Variant:
     targets: tuple[str, ...]
 
 
+#: The batch index column every model with a breakeven fills (:attr:`Model.breakeven`).
+BREAKEVEN_KEY = "breakeven_usd_per_kg"
+
+
 @dataclass(frozen=True)
 class Model:
     """A named graph of inputs, constants and line items.
@@ -378,6 +383,10 @@ class Model:
     #: Metrics a batch index charts across its scenarios.
     compare: tuple[str, ...] = ()
     events: tuple[Event, ...] = ()
+    #: The metric (USD/kg) that is this model's breakeven support: the per-kg
+    #: subsidy at which a scenario of it breaks even. A batch index and its
+    #: summary show it in one column across models (:meth:`breakeven_item`).
+    breakeven: str = ""
     #: Copies of items with some inputs held (see :class:`Variant`).
     variants: tuple[Variant, ...] = ()
     _index: dict[str, InputSpec | Constant | LineItem] = field(
@@ -446,6 +455,12 @@ class Model:
         if set(self.compare) - metrics:
             raise ValueError(
                 f"model {self.name!r}: compare names {sorted(set(self.compare) - metrics)}"
+            )
+        if self.breakeven and (
+            self.breakeven not in metrics or items[self.breakeven].unit != "USD/kg"
+        ):
+            raise ValueError(
+                f"model {self.name!r}: breakeven names {self.breakeven!r}, not a USD/kg metric"
             )
         if len(self.tiles) > 6:
             raise ValueError(f"model {self.name!r}: at most six tiles, not {len(self.tiles)}")
@@ -594,6 +609,28 @@ class Model:
         """Index columns shown without asking, in index order."""
         brief = set(self.index_brief or self.index_keys)
         return tuple(k for k in self.index_keys if k in brief)
+
+    def breakeven_item(self) -> LineItem | None:
+        """The shared column :data:`BREAKEVEN_KEY` ("Breakeven subsidy"),
+        reading this model's own breakeven metric; ``None`` without one."""
+        if not self.breakeven:
+            return None
+        own = self.item(self.breakeven)
+        return LineItem(
+            BREAKEVEN_KEY,
+            "Breakeven subsidy",
+            own.unit,
+            Ref(own.key),
+            f"The per-kg subsidy at which the scenario breaks even ({self.title}: {own.label}).",
+            shape="scalar",
+            role="metric",
+            index=True,
+            na_text=own.na_text,
+        )
+
+    def shared_metrics(self, values: Mapping[str, float]) -> dict[str, float]:
+        """The shared index columns of one scenario from its scalar ``values``."""
+        return {BREAKEVEN_KEY: float(values[self.breakeven])} if self.breakeven else {}
 
     def with_inputs(self, replaced: Mapping[str, tuple[InputSpec, LineItem]]) -> Model:
         """A copy where each input ``key`` is replaced by another input plus a

@@ -25,7 +25,7 @@ from markupsafe import Markup
 from econ import __version__
 from econ.display import NumberStyle, format_item, format_value, item_style
 from econ.engine import Results
-from econ.model.schema import Model
+from econ.model.schema import BREAKEVEN_KEY, Model
 from econ.report.svg import NARROW, WIDE, Series, Size, bar_line_chart, hbar_chart, line_chart
 from econ.scenario import Assumption, Scenario
 
@@ -377,15 +377,34 @@ class Column:
 NOT_MODELLED = "not modelled"
 
 
+def breakeven_only(models: Sequence[Any]) -> set[str]:
+    """Metrics that only stand for a model's breakeven: every model that has
+    the metric declares it as its ``breakeven``, so the shared column shows it."""
+    have: dict[str, set[bool]] = {}
+    for model in models:
+        for item in model.items_with("metric"):
+            have.setdefault(item.key, set()).add(item.key == model.breakeven)
+    return {k for k, v in have.items() if v == {True}}
+
+
 def index_columns(models: Sequence[Any]) -> list[Column]:
     """The index columns the models declare (``LineItem.index``), in order,
     each key once; ``brief`` when a model shows it without asking
-    (``Model.index_brief``)."""
+    (``Model.index_brief``). A model's breakeven metric (``Model.breakeven``)
+    is shown first, in the one column "Breakeven subsidy" that every model
+    fills (:data:`~econ.model.schema.BREAKEVEN_KEY`), so projects and national
+    scenarios sort by what support each needs."""
     out: dict[str, Column] = {}
     brief = {k for model in models for k in model.index_brief_keys}
+    shared = [i for i in (m.breakeven_item() for m in models) if i is not None]
+    if shared:  # one "Breakeven subsidy" column for every model that has one
+        first = shared[0]
+        na = first.na_text if all(i.na_text == first.na_text for i in shared) else "n/a"
+        out[first.key] = Column(first.key, first.label, first.unit, first.display, na, True)
+    own = breakeven_only(models)
     for model in models:
         for item in model.items_with("metric"):
-            if item.index and item.key not in out:
+            if item.index and item.key not in out and item.key not in own:
                 out[item.key] = Column(
                     item.key, item.label, item.unit, item.display, item.na_text, item.key in brief
                 )
@@ -394,7 +413,11 @@ def index_columns(models: Sequence[Any]) -> list[Column]:
 
 def compare_keys(models: Sequence[Any]) -> list[str]:
     """Metrics the models chart across scenarios (``Model.compare``), each once."""
-    return list(dict.fromkeys(k for model in models for k in model.compare))
+    return list(
+        dict.fromkeys(
+            BREAKEVEN_KEY if k == model.breakeven else k for model in models for k in model.compare
+        )
+    )
 
 
 @dataclass(frozen=True)

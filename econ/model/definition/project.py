@@ -1366,6 +1366,7 @@ def _project(items: tuple[LineItem, ...], solves: tuple[Solve, ...] = _SOLVES) -
             "budget_coverage_yr",
         ),
         compare=("full_cost_gap_usd_per_kg", "breakeven_subsidy_usd_per_kg", "npv_usd"),
+        breakeven="breakeven_subsidy_usd_per_kg",
         events=(Event("npv_positive", "NPV > 0", "npv_usd", "positive"), *GAP_EVENTS),
     )
 
