@@ -629,7 +629,15 @@ def test_charts_read_without_the_model(built: dict[str, Path]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         wb = openpyxl.load_workbook(write_workbook(sc, res, Path(tmp) / "p.xlsx"))
         assert len(wb["Charts"]._charts) == len(sc.model.charts) - 1
-        assert "annual subsidy is zero in every year (none needed)" in wb["Charts"]["A2"].value
+        note = wb["Charts"]["A2"].value
+        from econ.display import format_item
+
+        breakeven = format_item(
+            res.scalars()["breakeven_subsidy_usd_per_kg"],
+            sc.model.item("breakeven_subsidy_usd_per_kg"),
+        )
+        assert "No subsidy needed on the variable cost" in note
+        assert f"a subsidy of {breakeven} (" in note
 
 
 def test_cover_headline_is_live(built: dict[str, Path]) -> None:

@@ -15,6 +15,7 @@ from econ.report.svg import Series, bar_line_chart, line_chart, nice_ticks
 from econ.scenario import load_scenario
 
 SEEDS = sorted(Path(__file__).resolve().parent.parent.joinpath("seeds").glob("*.toml"))
+NATIONAL_SEED = Path(__file__).resolve().parent.parent / "seeds" / "national_ree_gap.toml"
 XSS = "<script>alert(1)</script>"
 
 
@@ -191,7 +192,41 @@ def test_charts_have_content(seed) -> None:
         if empty:
             assert f'id="{chart.chart_id}-note"' in html
     if scenario.name == "polar_lithium":  # no subsidy: the issue's empty chart
-        assert any(c.note for c in charts)
+        (note,) = [c.note for c in charts if c.note]
+        # the model's sentence, with the full-cost breakeven from the engine
+        breakeven = scenario.model.item("breakeven_subsidy_usd_per_kg")
+        value = format_value(results.scalars()[breakeven.key], breakeven.unit)
+        assert note.startswith("No subsidy needed on the variable cost:")
+        assert f"breaks even with a subsidy of {value} (" in note and value != "0.00 USD/kg"
+        assert "nothing to chart" not in html
+
+
+def test_empty_chart_sentences_come_from_the_model() -> None:
+    """A national scenario that needs no subsidy says so; one that produces
+    nothing says the volume is zero; a chart with no declared reason names
+    what is empty over which years."""
+    import numpy as np
+
+    from econ.model.schema import Chart, ChartSeries
+
+    base = load_scenario(NATIONAL_SEED)
+    cheap = base.with_values(benchmark_cost_usd_per_kg=1e4)
+    notes = {c.chart_id: c.note for c in build_charts(cheap, evaluate(cheap))}
+    assert notes["chart-subsidy"].startswith("No subsidy needed: the domestic unit cost")
+    assert notes["chart-cost"] == ""
+    assert 'id="chart-subsidy-note"' in render_summary(cheap, evaluate(cheap))
+    idle = base.with_values(consumption_t_per_yr=0.0)
+    notes = {c.chart_id: c.note for c in build_charts(idle, evaluate(idle))}
+    assert notes["chart-subsidy"].startswith("Not drawn: the volume is zero in every year")
+    chart = Chart("c", "Flows", "USD", (ChartSeries("a", "Annual flow", kind="bar"),))
+    rows = {"a": np.array([0.0, np.nan, 0.0])}
+    note = chart.empty_note(rows.__getitem__, str, (2025, 2027))
+    assert note == (
+        "Not drawn: annual flow is zero or n/a in every year from 2025 to 2027, "
+        "so there is nothing to plot."
+    )
+    rows["a"][0] = -1.0
+    assert chart.empty_note(rows.__getitem__, str, (2025, 2027)) == ""
 
 
 def test_assumptions_cited_vs_illustrative(seed) -> None:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
@@ -56,6 +57,7 @@ __all__ = [
     "ChartSeries",
     "Constant",
     "Display",
+    "EmptyNote",
     "Event",
     "InputSpec",
     "LineItem",
@@ -297,14 +299,74 @@ class ChartSeries:
 
 
 @dataclass(frozen=True)
+class EmptyNote:
+    """Why a chart has nothing to show, when a row says so: the sentence
+    that replaces the chart.
+
+    Attributes:
+        row: a timeline row (line item or input) that explains the emptiness.
+        test: ``at_most_zero`` (the row is at most 0, or n/a, in every year)
+            or ``zero`` (0 or n/a in every year).
+        text: the sentence; ``{key}`` is a scalar of the model, shown in the
+            display policy with its unit.
+    """
+
+    row: str
+    test: Literal["at_most_zero", "zero"]
+    text: str
+
+
+@dataclass(frozen=True)
 class Chart:
-    """A chart over the timeline, drawn alike in the workbook and the HTML."""
+    """A chart over the timeline, drawn alike in the workbook and the HTML.
+
+    ``empty`` says why the chart may have nothing to show (first match wins);
+    without a match, :meth:`empty_note` names what is empty.
+    """
 
     chart_id: str
     title: str
     unit: str
     series: tuple[ChartSeries, ...]
     right_axis: bool = False
+    empty: tuple[EmptyNote, ...] = ()
+
+    def empty_note(
+        self,
+        row: Callable[[str], NDArray[np.float64]],
+        scalar_text: Callable[[str], str],
+        years: tuple[int, int],
+    ) -> str:
+        """The sentence replacing this chart when its bars (or, without bars,
+        all its lines) are 0 or n/a in every year; ``""`` when it has
+        something to show.
+
+        Args:
+            row: a timeline row's values by key.
+            scalar_text: a scalar's value as shown, with its unit, by key.
+            years: first and last year of the timeline.
+        """
+        bars = [s for s in self.series if s.kind == "bar"]
+        drawn = bars or list(self.series)
+        values = [np.asarray(row(s.key), dtype=float) for s in drawn]
+        if any((np.isfinite(v) & (v != 0)).any() for v in values):
+            return ""
+        for note in self.empty:
+            v = np.asarray(row(note.row), dtype=float)
+            ok = ~np.isfinite(v) | ((v <= 0) if note.test == "at_most_zero" else (v == 0))
+            if ok.all():
+                return _fill(note.text, scalar_text)
+        names = " and ".join(s.label for s in drawn)
+        verb = "are" if len(drawn) > 1 else "is"
+        return (
+            f"Not drawn: {names[:1].lower()}{names[1:]} {verb} zero or n/a in every year "
+            f"from {years[0]} to {years[1]}, so there is nothing to plot."
+        )
+
+
+def _fill(text: str, scalar_text: Callable[[str], str]) -> str:
+    """``text`` with each ``{key}`` replaced by ``scalar_text(key)``."""
+    return re.sub(r"\{([a-z0-9_]+)\}", lambda m: scalar_text(m.group(1)), text)
 
 
 @dataclass(frozen=True)
@@ -476,6 +538,13 @@ class Model:
                     raise ValueError(
                         f"model {self.name!r}: chart {chart.chart_id!r} needs {s.key!r}"
                     )
+            for note in chart.empty:
+                named = re.findall(r"\{([a-z0-9_]+)\}", note.text)
+                for key in (note.row, *named):
+                    if key not in index:
+                        raise ValueError(
+                            f"model {self.name!r}: chart {chart.chart_id!r} note needs {key!r}"
+                        )
 
     # -- checks at construction -------------------------------------------------
     def _check_units(self) -> dict[str, Unit]:

@@ -74,17 +74,6 @@ class Chart:
     note: str = ""
 
 
-def _nothing_to_show(spec_series: Sequence[Any], series: Sequence[Series]) -> str:
-    """Why a chart would be empty ("" when it is not): its bars, or all its
-    lines, are zero or n/a in every year."""
-    bars = [x for x, s in zip(series, spec_series, strict=True) if s.kind == "bar"]
-    drawn = bars or list(series)
-    if all(not math.isfinite(v) or v == 0 for x in drawn for v in x.values):
-        names = " and ".join(x.label for x in drawn)
-        return f"{names}: zero in every year, so there is nothing to chart."
-    return ""
-
-
 def _draw(spec: Any, years: list[int], series: list[Series], size: Size) -> str:
     """One chart of the model (:class:`econ.model.schema.Chart`) at one size."""
     bars = [x for x, s in zip(series, spec.series, strict=True) if s.kind == "bar"]
@@ -113,13 +102,18 @@ def build_charts(scenario: Scenario, results: Results) -> list[Chart]:
     """
     years = list(results.years)
     charts = []
+    scalars = results.scalars()
+
+    def text(key: str) -> str:
+        return format_item(scalars[key], scenario.model.item(key))
+
     for spec in scenario.model.charts:
         start = time.perf_counter()
         series = [
             Series(s.label, results.row(s.key).tolist(), dashed=s.dashed) for s in spec.series
         ]
         title = f"{spec.title} ({spec.unit})"
-        note = _nothing_to_show(spec.series, series)
+        note = spec.empty_note(results.row, text, (years[0], years[-1]))
         wide, narrow = ("", "") if note else (_draw(spec, years, series, s) for s in (WIDE, NARROW))
         ms = (time.perf_counter() - start) * 1e3
         charts.append(Chart(spec.chart_id, title, wide, ms, narrow, note))
