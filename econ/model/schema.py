@@ -71,7 +71,7 @@ Shape = Literal["scalar", "series"]
 Role = Literal["calc", "metric", "check"]
 #: How a value reads: ``auto`` (from its unit), ``percent`` (a fraction shown
 #: as %), ``factor`` (a plain number), ``flag`` (0/1 as pass/fail or yes/no).
-Display = Literal["auto", "percent", "factor", "flag"]
+Display = Literal["auto", "percent", "factor", "flag", "scientific"]
 Kind = Literal["number", "whole", "year"]
 
 #: Names every model has: the timeline rows and its first and last year.
