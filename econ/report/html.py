@@ -26,7 +26,16 @@ from econ import __version__
 from econ.display import NumberStyle, format_item, format_value, item_style
 from econ.engine import Results
 from econ.model.schema import BREAKEVEN_KEY, Model
-from econ.report.svg import NARROW, WIDE, Series, Size, bar_line_chart, hbar_chart, line_chart
+from econ.report.svg import (
+    NARROW,
+    WIDE,
+    Series,
+    Size,
+    bar_line_chart,
+    hbar_chart,
+    line_chart,
+    readable_on,
+)
 from econ.scenario import Assumption, Scenario
 
 __all__ = [
@@ -486,10 +495,8 @@ class SweepTable:
         return f"#{r:02x}{g:02x}{bl:02x}"
 
     def text_colour(self, value: float) -> str:
-        """Black or white text for a readable contrast on :meth:`colour`."""
-        c = self.colour(value)
-        r, g, b = (int(c[i : i + 2], 16) for i in (1, 3, 5))
-        return "#000" if 0.299 * r + 0.587 * g + 0.114 * b > 140 else "#fff"
+        """Black or white text, whichever contrasts more with :meth:`colour`."""
+        return readable_on(self.colour(value))
 
 
 def render_index(
