@@ -265,6 +265,7 @@ def build_task(task: Task, out_dir: str, timeout_s: float | None = None) -> dict
             results = evaluate(scenario)
             values = results.scalars()
             out["metrics"] = {i.key: values[i.key] for i in scenario.model.items_with("metric")}
+            out["metrics"] |= scenario.model.shared_metrics(values)
             written = write_outputs(scenario, results, Path(out_dir), _stem(task))
             for f in written.files:
                 out[f.suffix.lstrip(".")] = f.name
@@ -375,6 +376,39 @@ def _worker_init() -> None:
                 os._exit(1)
 
 
+@contextlib.contextmanager
+def _sigint_held() -> Iterator[None]:
+    """Hold Ctrl-C back while the workers are started (they are spawned by
+    ``submit``), and deliver it afterwards.
+
+    A terminal sends Ctrl-C to every process of the foreground group: a
+    worker still starting up (importing, before :func:`_worker_init` ignores
+    it) would die with a traceback. A signal mask is inherited across fork
+    and exec, so the workers start with Ctrl-C blocked and never see it.
+    Another thread of the parent (a BLAS thread) may still take the signal,
+    so meanwhile the parent only notes it (an interrupt inside
+    ``Process.start`` would leave a worker without its start-up data) and
+    raises :class:`KeyboardInterrupt` when the workers are started.
+    """
+    if not hasattr(signal, "pthread_sigmask") or (
+        threading.current_thread() is not threading.main_thread()
+    ):
+        yield
+        return
+    came: list[int] = []
+    handler = signal.signal(signal.SIGINT, lambda signum, frame: came.append(signum))
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # a held Ctrl-C lands in `came`
+        signal.signal(signal.SIGINT, handler)
+    if came and callable(handler):
+        handler(signal.SIGINT, None)  # the usual reaction (KeyboardInterrupt)
+    elif came and handler == signal.SIG_DFL:
+        raise KeyboardInterrupt
+
+
 def _stop_pool(pool: ProcessPoolExecutor) -> None:
     """Cancel what has not started and end every worker now (SIGTERM, then
     SIGKILL after 2 s)."""
@@ -414,9 +448,10 @@ def _run_local(
         )
     stopped = False
     try:
-        futures = {
-            pool.submit(build_task, t, str(out_dir), timeout_s): i for i, t in enumerate(tasks)
-        }
+        with _sigint_held():
+            futures = {
+                pool.submit(build_task, t, str(out_dir), timeout_s): i for i, t in enumerate(tasks)
+            }
         pending = set(futures)
         while pending:
             done, pending = wait(pending, timeout=watchdog, return_when=FIRST_COMPLETED)

@@ -420,7 +420,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
                 scenario.title,
                 scenario.model.name,
                 str(path),
-                {k: values[k] for k in scenario.model.index_keys},
+                {k: values[k] for k in scenario.model.index_keys}
+                | scenario.model.shared_metrics(values),
                 f"{stem}.html",
                 f"{stem}.xlsx",
             )

@@ -15,7 +15,10 @@ The policy, one rule each:
 * **negatives in brackets**: ``(47.4)``, ``(19.0%)``;
 * **absent values** (NaN, ``#N/A``) read as the item's own ``na_text``
   ("not needed", "never within the horizon"), never as a blank;
-* **flags** (``display="flag"``) read as pass / FAIL.
+* **flags** (``display="flag"``) read as pass / FAIL;
+* **small settings** declared ``display="scientific"`` (a check tolerance
+  of 1e-9) in scientific notation with two significant digits, ``1.0E-09``,
+  never as a ``0.000`` that hides them.
 
 What a value means (percent, flag, n/a wording) is metadata on the model's
 line items (:class:`econ.model.schema.LineItem`), never guessed from a key.
@@ -74,7 +77,7 @@ def _money_amount(unit: str) -> bool:
 
 def _fixed_decimals(unit: str, display: str) -> int | None:
     """Decimals that do not depend on magnitude, ``None`` where they do."""
-    if display == "percent" or unit == "yr":
+    if display == "percent" or display == "scientific" or unit == "yr":
         return 1
     if unit == "year" or display == "flag":
         return 0
@@ -113,7 +116,7 @@ class NumberStyle:
 
     Attributes:
         unit: the model's canonical unit.
-        display: ``auto``, ``percent``, ``factor`` or ``flag``.
+        display: ``auto``, ``percent``, ``factor``, ``flag`` or ``scientific``.
         scale: power of 1,000 the number is divided by (money amounts only).
         decimals: decimals shown.
         na_text: the text of an absent value.
@@ -187,6 +190,9 @@ class NumberStyle:
             return "pass" if value == 1 else "FAIL"
         if self.unit == "year":
             return f"{value:.0f}"
+        if self.display == "scientific":
+            text = f"{abs(value):.{self.decimals}E}"
+            return f"({text})" if value < 0 else text
         x = value * 100 if self.display == "percent" else value / 1000**self.scale
         text = f"{_round_half_up(abs(x), self.decimals):,f}"
         if self.display == "percent":
@@ -216,6 +222,8 @@ class NumberStyle:
         if self.unit == "year" or self.display == "flag":
             return "0"
         digits = "0." + "0" * self.decimals if self.decimals else "0"
+        if self.display == "scientific":
+            return f"{digits}E+00;({digits}E+00)"
         if self.display == "percent":
             return f"{digits}%;({digits}%)"
         body = "#,##" + digits + "," * self.scale
@@ -240,6 +248,8 @@ def format_value(
     ('(223) M USD', '60.0 bn RUB', '16,975 t/yr')
     >>> format_value(1.0, "1", "flag"), format_value(0.0, "USD"), format_value(0.25, "1")
     ('pass', '0 USD', '0.250')
+    >>> format_value(1e-9, "1", "scientific"), number_format("1", "scientific")
+    ('1.0E-09', '0.0E+00;(0.0E+00)')
     >>> format_value(float("nan"), "year", na_text="never within the horizon")
     'never within the horizon'
     """

@@ -237,6 +237,11 @@ def sweeps(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     grids = {
         "one-key": ["benchmark_cost_usd_per_kg=80:130:5"],
         "two-keys": ["capex_usd=100:300:50", "benchmark_cost_usd_per_kg=60:160:20"],
+        "three-keys": [
+            "fx_rub_per_usd=60,90,120",
+            "capex_usd=100:300:50",
+            "benchmark_cost_usd_per_kg=60:160:20",
+        ],
     }
     return {
         name: write_sweep(sweep(base, grid), tmp_path_factory.mktemp(name))[0]
@@ -245,7 +250,7 @@ def sweeps(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 @pytest.mark.parametrize("width", [1280, 390])
-@pytest.mark.parametrize("kind", ["one-key", "two-keys"])
+@pytest.mark.parametrize("kind", ["one-key", "two-keys", "three-keys"])
 def test_sweep_layout(browser: Any, sweeps: dict[str, Path], kind: str, width: int) -> None:
     """The sweep page (chart or heat map, crossings, table) fits the screen at
     desktop and phone width, chart text included at 11 px or more."""
@@ -253,3 +258,56 @@ def test_sweep_layout(browser: Any, sweeps: dict[str, Path], kind: str, width: i
     lcop = load_scenario(ROOT / "seeds" / "magnets_plant.toml")
     crossing = f"{econ.evaluate(lcop).scalars()['levelized_cost_usd_per_kg']:.2f}"
     assert any(t == crossing or f"{crossing} USD/kg" in t for _, t in m["sizes"])
+
+
+#: WCAG 2 contrast of every heat cell's text and of its reflowed label (the
+#: ``::before`` text a phone shows) against the cell's background.
+_CONTRAST = """() => {
+  const rgb = (c) => c.match(/[\\d.]+/g).slice(0, 3).map(Number);
+  const lum = (c) => {
+    const [r, g, b] = rgb(c).map((v) => {
+      v /= 255;
+      return v <= 0.04045 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const ratio = (a, b) => {
+    const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
+    return (hi + 0.05) / (lo + 0.05);
+  };
+  const out = [];
+  for (const td of document.querySelectorAll("td.heat")) {
+    const bg = getComputedStyle(td).backgroundColor;
+    const label = getComputedStyle(td, "::before");
+    out.push({
+      text: td.textContent.trim(),
+      cell: ratio(getComputedStyle(td).color, bg),
+      label: label.content === "none" ? null : ratio(label.color, bg),
+    });
+  }
+  return out;
+}"""
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_heat_cells_and_their_phone_labels_have_contrast(
+    browser: Any, sweeps: dict[str, Path], width: int
+) -> None:
+    """Issue 12: on the two-key sweep table every heat cell's value, and at
+    phone width its reflowed column label, reads at a WCAG contrast of at
+    least 4.5:1 on the cell's colour (measured in the browser)."""
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    try:
+        page.goto(sweeps["two-keys"].as_uri(), wait_until="load")
+        cells = page.evaluate(_CONTRAST)
+    finally:
+        page.close()
+    assert len(cells) == 5 * 6
+    low = [(c["text"], round(c["cell"], 2)) for c in cells if c["cell"] < 4.5]
+    assert low == []
+    labels = [c["label"] for c in cells]
+    if width == 390:  # reflowed: each cell is labelled by its column
+        assert all(x is not None for x in labels)
+        assert min(labels) >= 4.5, sorted(labels)[:5]
+    else:
+        assert all(x is None for x in labels)

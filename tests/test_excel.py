@@ -629,7 +629,15 @@ def test_charts_read_without_the_model(built: dict[str, Path]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         wb = openpyxl.load_workbook(write_workbook(sc, res, Path(tmp) / "p.xlsx"))
         assert len(wb["Charts"]._charts) == len(sc.model.charts) - 1
-        assert "annual subsidy is zero in every year (none needed)" in wb["Charts"]["A2"].value
+        note = wb["Charts"]["A2"].value
+        from econ.display import format_item
+
+        breakeven = format_item(
+            res.scalars()["breakeven_subsidy_usd_per_kg"],
+            sc.model.item("breakeven_subsidy_usd_per_kg"),
+        )
+        assert "No subsidy needed on the variable cost" in note
+        assert f"a subsidy of {breakeven} (" in note
 
 
 def test_cover_headline_is_live(built: dict[str, Path]) -> None:
@@ -657,3 +665,24 @@ def test_cover_headline_is_live(built: dict[str, Path]) -> None:
     assert found["npv_usd"][1] == '#,##0.0,," M USD";(#,##0.0,,)" M USD"'
     words = [c.value for row in ws.iter_rows(max_col=2) for c in row]
     assert "Input ranges" in words and "Headline" in words
+
+
+def test_constants_show_their_digits(built: dict[str, Path], seeds: dict[str, Scenario]) -> None:
+    """Issue 12: a small constant (the 1e-9 check tolerance) reads as what it
+    is on the Assumptions sheet, not "0.000": its number format is the one the
+    display policy gives its declared ``display``, and the text that format
+    shows reads back within 5 % of the value."""
+    from econ.display import NumberStyle
+
+    for name in (NATIONAL_SEED, PROJECT_SEED):
+        ws = openpyxl.load_workbook(built[name])["Assumptions"]
+        keys = {c.value: c.row for c in ws["A"] if isinstance(c.value, str)}
+        for const in seeds[name].model.constants:
+            cell = ws.cell(keys[const.key], 3)
+            assert cell.value == const.value
+            style = NumberStyle.for_unit(const.unit, const.display)
+            assert cell.number_format == style.excel, const.key
+            shown = style.number(const.value)
+            assert float(shown.replace(",", "")) == pytest.approx(const.value, rel=0.05), shown
+    tolerance = next(c for c in seeds[NATIONAL_SEED].model.constants if c.key == "check_tolerance")
+    assert NumberStyle.for_unit(tolerance.unit, tolerance.display).number(1e-9) == "1.0E-09"

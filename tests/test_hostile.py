@@ -575,6 +575,59 @@ def test_signals_stop_a_batch_promptly(tmp_path: Path, sig: int, code: int) -> N
     assert not [p for p in _files(out) if ".econ-tmp-" in p]
 
 
+@pytest.mark.parametrize("moment", ["workers starting", "workers building"])
+def test_ctrl_c_stops_a_sweep_with_files_promptly(tmp_path: Path, moment: str) -> None:
+    """Issue 12: Ctrl-C during ``econ sweep --files`` (to the whole foreground
+    group, as a terminal sends it) stops at once: pending variants are
+    cancelled and running ones terminated, exit 130 with one line and no
+    traceback (also from a worker still starting up), no worker left, and
+    only complete files at final paths (each variant's workbook and page
+    together, or neither)."""
+    out = tmp_path / "out"
+    proc = _econ(
+        "sweep",
+        str(SEEDS / "magnets_plant.toml"),
+        "--vary",
+        "capex_usd=100:300:2",
+        "--files",
+        "-o",
+        str(out),
+        "-j",
+        "2",
+        "-q",
+    )
+    deadline = time.monotonic() + 90
+    ready = (
+        (lambda: out.is_dir())
+        if moment == "workers starting"
+        else (lambda: bool(list(out.glob("*.xlsx"))))
+    )
+    while not ready():
+        assert time.monotonic() < deadline and proc.poll() is None, "sweep did not start"
+        time.sleep(0.02)
+    children = _children(proc.pid)
+    stopped_at = time.monotonic()
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert time.monotonic() - stopped_at < 10, "did not stop promptly"
+    assert proc.returncode == 130, err
+    assert b"Traceback" not in err and b"KeyboardInterrupt" not in err, err
+    assert len([line for line in err.decode().splitlines() if line.strip()]) == 1, err
+    deadline = time.monotonic() + 5
+    while (alive := [c for c in children if _running(c)]) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not alive, f"workers left running: {[_cmdline(c) for c in alive]}"
+    files = _files(out)
+    assert not [p for p in files if ".econ-tmp-" in p]
+    assert len([p for p in files if p.endswith(".xlsx")]) < 101, "every variant was built"
+    assert not {"sweep.html", "sweep.csv"} & files  # the sweep's page comes last, if at all
+    for book in out.glob("*.xlsx"):
+        assert (out / f"{book.stem}.html").read_text(encoding="utf-8").rstrip().endswith("</html>")
+        openpyxl.load_workbook(book, read_only=True).close()  # a complete workbook
+    for page in out.glob("*--*.html"):
+        assert (out / f"{page.stem}.xlsx").is_file()
+
+
 def test_kill_during_write_never_leaves_a_broken_workbook(tmp_path: Path) -> None:
     """kill -9 at staggered moments of a build: the final path holds either
     nothing or a complete workbook econ reads back; a later run removes the

@@ -15,6 +15,7 @@ from econ.report.svg import Series, bar_line_chart, line_chart, nice_ticks
 from econ.scenario import load_scenario
 
 SEEDS = sorted(Path(__file__).resolve().parent.parent.joinpath("seeds").glob("*.toml"))
+NATIONAL_SEED = Path(__file__).resolve().parent.parent / "seeds" / "national_ree_gap.toml"
 XSS = "<script>alert(1)</script>"
 
 
@@ -191,7 +192,41 @@ def test_charts_have_content(seed) -> None:
         if empty:
             assert f'id="{chart.chart_id}-note"' in html
     if scenario.name == "polar_lithium":  # no subsidy: the issue's empty chart
-        assert any(c.note for c in charts)
+        (note,) = [c.note for c in charts if c.note]
+        # the model's sentence, with the full-cost breakeven from the engine
+        breakeven = scenario.model.item("breakeven_subsidy_usd_per_kg")
+        value = format_value(results.scalars()[breakeven.key], breakeven.unit)
+        assert note.startswith("No subsidy needed on the variable cost:")
+        assert f"breaks even with a subsidy of {value} (" in note and value != "0.00 USD/kg"
+        assert "nothing to chart" not in html
+
+
+def test_empty_chart_sentences_come_from_the_model() -> None:
+    """A national scenario that needs no subsidy says so; one that produces
+    nothing says the volume is zero; a chart with no declared reason names
+    what is empty over which years."""
+    import numpy as np
+
+    from econ.model.schema import Chart, ChartSeries
+
+    base = load_scenario(NATIONAL_SEED)
+    cheap = base.with_values(benchmark_cost_usd_per_kg=1e4)
+    notes = {c.chart_id: c.note for c in build_charts(cheap, evaluate(cheap))}
+    assert notes["chart-subsidy"].startswith("No subsidy needed: the domestic unit cost")
+    assert notes["chart-cost"] == ""
+    assert 'id="chart-subsidy-note"' in render_summary(cheap, evaluate(cheap))
+    idle = base.with_values(consumption_t_per_yr=0.0)
+    notes = {c.chart_id: c.note for c in build_charts(idle, evaluate(idle))}
+    assert notes["chart-subsidy"].startswith("Not drawn: the volume is zero in every year")
+    chart = Chart("c", "Flows", "USD", (ChartSeries("a", "Annual flow", kind="bar"),))
+    rows = {"a": np.array([0.0, np.nan, 0.0])}
+    note = chart.empty_note(rows.__getitem__, str, (2025, 2027))
+    assert note == (
+        "Not drawn: annual flow is zero or n/a in every year from 2025 to 2027, "
+        "so there is nothing to plot."
+    )
+    rows["a"][0] = -1.0
+    assert chart.empty_note(rows.__getitem__, str, (2025, 2027)) == ""
 
 
 def test_assumptions_cited_vs_illustrative(seed) -> None:
@@ -278,17 +313,32 @@ def test_index_columns_brief_breakeven_and_words(batch) -> None:
     style, and words where there is no value."""
     from econ.display import NumberStyle
     from econ.model.definition import MODELS
+    from econ.model.schema import BREAKEVEN_KEY
 
     html = batch.index.read_text(encoding="utf-8")
     table = html[
         html.index('id="scenarios"') : html.index("</table>", html.index('id="scenarios"'))
     ]
     heads = re.findall(r'<th class="num" data-sort="num" data-key="([a-z0-9_]+)">', table)
-    assert "breakeven_subsidy_usd_per_kg" in heads and "total_discounted_subsidy_usd" in heads
+    # one breakeven column across models, each filled from its model's own metric
+    assert heads[0] == BREAKEVEN_KEY and "total_discounted_subsidy_usd" in heads
+    assert "breakeven_subsidy_usd_per_kg" not in heads
     assert len(heads) <= 7  # fits 1280 px (tested in the browser)
+    rows = [r for r in batch.rows if r.error is None]
+    for r in rows:
+        model = MODELS[r.model]
+        assert r.metrics[BREAKEVEN_KEY] == r.metrics[model.breakeven]
+    assert {MODELS[r.model].breakeven for r in rows} == {
+        "breakeven_subsidy_usd_per_kg",
+        "ref_subsidy_usd_per_kg",
+    }
     for key in heads:
-        item = next(m.item(key) for m in MODELS.values() if key in m)
-        rows = [r for r in batch.rows if r.error is None]
+        item = next(
+            m.breakeven_item() if key == BREAKEVEN_KEY else m.item(key)
+            for m in MODELS.values()
+            if key == BREAKEVEN_KEY or key in m
+        )
+        assert item is not None
         style = NumberStyle.for_values(
             item.unit, item.display, [r.metrics[key] for r in rows if key in r.metrics]
         )
@@ -300,7 +350,7 @@ def test_index_columns_brief_breakeven_and_words(batch) -> None:
             if key in r.metrics and math.isnan(r.metrics[key]):
                 expected = item.na_text
             assert cell.group(1) == expected and expected.strip()
-    assert re.search(r'id="figure-compare-breakeven_subsidy_usd_per_kg"', html)
+    assert re.search(rf'id="figure-compare-{BREAKEVEN_KEY}"', html)
     assert "&lt;b&gt;" in html and "<b>" not in html  # a scenario's title is escaped
 
 
@@ -331,6 +381,77 @@ def test_summary_xlsx_is_a_formatted_table(batch) -> None:
     title = ws.cell(names.index("evil") + 2, headers.index("title") + 1)
     assert title.data_type == "s" and title.value.startswith("=HYPERLINK")  # text, no formula
     assert all(ws.column_dimensions[c].width >= 8 for c in ("A", "B", "E"))
+
+
+def test_summary_xlsx_every_cell_against_evaluate(batch) -> None:
+    """Every metric cell of summary.xlsx, read back with openpyxl, is the
+    value ``econ.evaluate`` gives for that scenario (16 significant digits),
+    in the column's format (% for shares, brackets for negatives, the scale
+    in the header), or the item's own n/a words, never a blank; text cells
+    are strings; the header is frozen and filtered and every header fits."""
+    import openpyxl
+
+    from econ.build import load_input
+    from econ.display import NumberStyle
+    from econ.model.definition import MODELS
+    from econ.model.schema import BREAKEVEN_KEY
+
+    ws = openpyxl.load_workbook(batch.xlsx)["Summary"]
+    headers = [c.value for c in ws[1]]
+    assert ws.freeze_panes == "B2" and ws.tables["Summary"].autoFilter is not None
+    assert ws.tables["Summary"].ref == f"A1:{ws.cell(1, len(headers)).column_letter}{ws.max_row}"
+    ok = [r for r in batch.rows if r.error is None]
+    expected = {r.name: evaluate(load_input(Path(r.source))).scalars() for r in ok}
+    names = [c.value for c in ws["A"][1:]]
+    checked = percent = words = 0
+    for c, header in enumerate(headers, start=1):
+        if header in ("scenario", "title", "model", "status", "html", "xlsx", "error"):
+            assert all(ws.cell(r, c).data_type in ("s", "n") for r in range(2, ws.max_row + 1))
+            assert all(isinstance(ws.cell(r, c).value, (str, type(None))) for r in range(2, 9))
+            continue
+        key = None
+        for model in MODELS.values():
+            shared = model.breakeven_item()
+            for item in (*model.items_with("metric"), *([shared] if shared else [])):
+                unit = NumberStyle.for_values(
+                    item.unit, item.display, [r.metrics.get(item.key, 0.0) for r in ok]
+                ).header_unit
+                if header in (item.label, f"{item.label} [{unit}]"):
+                    key, found = item.key, item
+        assert key is not None, header
+        values = [
+            expected[r.name][MODELS[r.model].breakeven if key == BREAKEVEN_KEY else key]
+            for r in ok
+            if key in r.metrics
+        ]
+        style = NumberStyle.for_values(found.unit, found.display, values)
+        width = ws.column_dimensions[ws.cell(1, c).column_letter].width
+        assert width >= max(len(w) for w in header.split()) + 2, header
+        for r in ok:
+            cell = ws.cell(names.index(r.name) + 2, c)
+            if key not in r.metrics:
+                assert cell.value == "not modelled"
+                continue
+            own = MODELS[r.model].breakeven if key == BREAKEVEN_KEY else key
+            value = expected[r.name][own]
+            if math.isnan(value):
+                assert cell.value == MODELS[r.model].item(own).na_text and cell.value.strip()
+                words += 1
+                continue
+            assert cell.value == pytest.approx(float(f"{value:.16G}"), rel=1e-15, abs=0)
+            assert cell.number_format == style.excel, header
+            assert width >= len(style.number(value)), header
+            if found.display == "percent":
+                assert cell.number_format.startswith("0.0%") and header.endswith("[%]")
+                percent += 1
+            checked += 1
+    assert checked > 150 and percent > 20 and words > 20
+    # the project's breakeven and the national gap's subsidy share one column
+    col = headers.index("Breakeven subsidy [USD/kg]") + 1
+    magnets = ws.cell(names.index("magnets_plant") + 2, col).value
+    assert magnets == pytest.approx(expected["magnets_plant"]["breakeven_subsidy_usd_per_kg"])
+    national = ws.cell(names.index("national_ree_gap") + 2, col).value
+    assert national == pytest.approx(expected["national_ree_gap"]["ref_subsidy_usd_per_kg"])
 
 
 def test_run_writes_a_fresh_index_and_names_the_files_to_open(

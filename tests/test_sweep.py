@@ -325,3 +325,71 @@ def test_ctrl_c_stops_the_sweep_with_exit_130_and_leaves_nothing(
     err = capsys.readouterr().err
     assert err.startswith("econ:") and "interrupted" in err and err.count("\n") == 1
     assert not out.exists()
+
+
+def test_three_keys_draw_one_heat_map_per_value_of_the_first_key() -> None:
+    """Issue 12: a grid of three keys gets a chart: one heat map of the last
+    two keys per value of the first, all on the colour scale of the whole
+    grid, each with the crossings of its own slice (which are those of the
+    whole sweep) and a title naming the value it holds."""
+    from econ.report.sweep import panel_result, panels
+
+    base = econ.load_scenario(MAGNETS)
+    grid = [
+        "fx_rub_per_usd=60,90,120",
+        "capex_usd=100:300:50",
+        "benchmark_cost_usd_per_kg=60:160:20",
+    ]
+    result = sweep(base, grid)
+    page = render_sweep(result)
+    assert "no chart" not in page and 'class="multiples"' in page
+    svgs = re.findall(r'<svg class="chart narrow" id="(sweep-panel-\d+)-narrow"', page)
+    assert svgs == ["sweep-panel-0", "sweep-panel-1", "sweep-panel-2"]
+    scale = ColourScale.of(result.grid, 0.0)  # one scale for every panel
+    for i, fx in enumerate((60, 90, 120)):
+        part = panel_result(result, (i,))
+        assert np.array_equal(part.grid, result.grid[i], equal_nan=True)
+        assert [c.value for c in part.crossings] == [
+            c.value for c in result.crossings if c.index[0] == i
+        ]
+        svg = page[page.index(f'id="sweep-panel-{i}-narrow"') :]
+        svg = svg[: svg.index("</svg>")]
+        assert f"Exchange rate = {fx}.00 RUB/USD" in svg
+        fills = re.findall(
+            r'<rect x="[^"]+" y="[^"]+" width="[^"]+" height="[^"]+" fill="(#\w+)">', svg
+        )
+        # cells drawn row by row from the first value of the panel's first key
+        expected = [scale.colour(float(v)) for row in part.grid for v in row]
+        assert fills == expected
+        assert ('class="crossing-line"' in svg) == bool(part.crossings)
+        # each row's crossing is that row's levelized cost: NPV = 0 there
+        for c in part.crossings:
+            row = base.with_values(
+                fx_rub_per_usd=float(result.axes[0].values[i]),
+                capex_usd=float(part.axes[0].values[c.index[0]]),
+            )
+            assert c.value == pytest.approx(
+                econ.evaluate(row).scalars()["levelized_cost_usd_per_kg"], rel=1e-9
+            )
+    assert panels(result) == ([(0,), (1,), (2,)], 3)
+
+
+def test_many_panels_are_capped_and_the_page_says_so() -> None:
+    from econ.report.sweep import MAX_PANELS, panels
+
+    base = econ.load_scenario(NATIONAL)
+    result = sweep(
+        base,
+        [
+            "learning_rate=0:0.15:0.05",
+            "fx_rub_per_usd=60:120:20",
+            "consumption_t_per_yr=1000:9000:4000",
+            "benchmark_cost_usd_per_kg=5:15:5",
+        ],
+    )
+    chosen, total = panels(result)
+    assert total == 16 and 1 < len(chosen) <= MAX_PANELS and chosen[0] == (0, 0)
+    page = render_sweep(result)
+    assert page.count('<svg class="chart narrow" id="sweep-panel-') == len(chosen)
+    assert f'<span id="panels-shown">{len(chosen)} of 16</span>' in page
+    assert "Learning rate = " in page and "Exchange rate = " in page

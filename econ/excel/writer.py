@@ -41,7 +41,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 import econ
-from econ.display import axis_format, entry_unit, header_unit
+from econ.display import axis_format, entry_unit, format_item, header_unit
 from econ.engine import Results
 from econ.excel.layout import (
     CHART_COL_W,
@@ -1239,6 +1239,10 @@ class _Builder:
         for c in range(4, 9):
             ws.set_column(c, c, 12)
 
+    def _scalar_text(self, key: str) -> str:
+        """A scalar of the model as the display policy shows it, with its unit."""
+        return format_item(float(self.res.row(key)[0]), self.model.item(key))
+
     def charts(self, ws: Worksheet) -> None:
         lay, rows = self.layout, self.chart_rows
         self.text(ws, 0, 0, "Charts", self.st.title)
@@ -1251,21 +1255,16 @@ class _Builder:
         ws.set_column(0, CHART_COLS - 1, CHART_COL_W)
         page = 0
         notes: list[str] = []
+        years = [int(y) for y in self.res.years]
         for chart in self.model.charts:
             present = [s for s in chart.series if s.key in rows]
             if not present:
                 continue
-            bars = [s for s in present if s.kind == "bar"]
-            drawn = bars or present
-            if all(
-                not np.isfinite(self.res.row(s.key)).any() or not self.res.row(s.key).any()
-                for s in drawn
-            ):
-                # Nothing to show: a sentence instead of an empty chart on a -1..1 axis.
-                names = " and ".join(s.label for s in drawn)
+            note = chart.empty_note(self.res.row, self._scalar_text, (years[0], years[-1]))
+            if note:
+                # Nothing to show: the model's sentence instead of an empty chart.
                 notes.append(
-                    f"{chart.title}: not drawn, {names.lower()} is zero in every year "
-                    "(none needed); econ build draws it when there is something to show."
+                    f"{chart.title}: {note} (econ build draws it when there is something to show.)"
                 )
                 continue
             kind = "column" if present[0].kind == "bar" else "line"

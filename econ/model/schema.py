@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
@@ -50,11 +51,13 @@ from econ.model.expr import (
 from econ.model.units import ONE, YEAR, Unit, UnitMismatch, infer, parse
 
 __all__ = [
+    "BREAKEVEN_KEY",
     "TIMELINE_NAMES",
     "Chart",
     "ChartSeries",
     "Constant",
     "Display",
+    "EmptyNote",
     "Event",
     "InputSpec",
     "LineItem",
@@ -68,7 +71,7 @@ Shape = Literal["scalar", "series"]
 Role = Literal["calc", "metric", "check"]
 #: How a value reads: ``auto`` (from its unit), ``percent`` (a fraction shown
 #: as %), ``factor`` (a plain number), ``flag`` (0/1 as pass/fail or yes/no).
-Display = Literal["auto", "percent", "factor", "flag"]
+Display = Literal["auto", "percent", "factor", "flag", "scientific"]
 Kind = Literal["number", "whole", "year"]
 
 #: Names every model has: the timeline rows and its first and last year.
@@ -296,14 +299,74 @@ class ChartSeries:
 
 
 @dataclass(frozen=True)
+class EmptyNote:
+    """Why a chart has nothing to show, when a row says so: the sentence
+    that replaces the chart.
+
+    Attributes:
+        row: a timeline row (line item or input) that explains the emptiness.
+        test: ``at_most_zero`` (the row is at most 0, or n/a, in every year)
+            or ``zero`` (0 or n/a in every year).
+        text: the sentence; ``{key}`` is a scalar of the model, shown in the
+            display policy with its unit.
+    """
+
+    row: str
+    test: Literal["at_most_zero", "zero"]
+    text: str
+
+
+@dataclass(frozen=True)
 class Chart:
-    """A chart over the timeline, drawn alike in the workbook and the HTML."""
+    """A chart over the timeline, drawn alike in the workbook and the HTML.
+
+    ``empty`` says why the chart may have nothing to show (first match wins);
+    without a match, :meth:`empty_note` names what is empty.
+    """
 
     chart_id: str
     title: str
     unit: str
     series: tuple[ChartSeries, ...]
     right_axis: bool = False
+    empty: tuple[EmptyNote, ...] = ()
+
+    def empty_note(
+        self,
+        row: Callable[[str], NDArray[np.float64]],
+        scalar_text: Callable[[str], str],
+        years: tuple[int, int],
+    ) -> str:
+        """The sentence replacing this chart when its bars (or, without bars,
+        all its lines) are 0 or n/a in every year; ``""`` when it has
+        something to show.
+
+        Args:
+            row: a timeline row's values by key.
+            scalar_text: a scalar's value as shown, with its unit, by key.
+            years: first and last year of the timeline.
+        """
+        bars = [s for s in self.series if s.kind == "bar"]
+        drawn = bars or list(self.series)
+        values = [np.asarray(row(s.key), dtype=float) for s in drawn]
+        if any((np.isfinite(v) & (v != 0)).any() for v in values):
+            return ""
+        for note in self.empty:
+            v = np.asarray(row(note.row), dtype=float)
+            ok = ~np.isfinite(v) | ((v <= 0) if note.test == "at_most_zero" else (v == 0))
+            if ok.all():
+                return _fill(note.text, scalar_text)
+        names = " and ".join(s.label for s in drawn)
+        verb = "are" if len(drawn) > 1 else "is"
+        return (
+            f"Not drawn: {names[:1].lower()}{names[1:]} {verb} zero or n/a in every year "
+            f"from {years[0]} to {years[1]}, so there is nothing to plot."
+        )
+
+
+def _fill(text: str, scalar_text: Callable[[str], str]) -> str:
+    """``text`` with each ``{key}`` replaced by ``scalar_text(key)``."""
+    return re.sub(r"\{([a-z0-9_]+)\}", lambda m: scalar_text(m.group(1)), text)
 
 
 @dataclass(frozen=True)
@@ -351,6 +414,10 @@ class Variant:
     targets: tuple[str, ...]
 
 
+#: The batch index column every model with a breakeven fills (:attr:`Model.breakeven`).
+BREAKEVEN_KEY = "breakeven_usd_per_kg"
+
+
 @dataclass(frozen=True)
 class Model:
     """A named graph of inputs, constants and line items.
@@ -378,6 +445,10 @@ class Model:
     #: Metrics a batch index charts across its scenarios.
     compare: tuple[str, ...] = ()
     events: tuple[Event, ...] = ()
+    #: The metric (USD/kg) that is this model's breakeven support: the per-kg
+    #: subsidy at which a scenario of it breaks even. A batch index and its
+    #: summary show it in one column across models (:meth:`breakeven_item`).
+    breakeven: str = ""
     #: Copies of items with some inputs held (see :class:`Variant`).
     variants: tuple[Variant, ...] = ()
     _index: dict[str, InputSpec | Constant | LineItem] = field(
@@ -447,6 +518,12 @@ class Model:
             raise ValueError(
                 f"model {self.name!r}: compare names {sorted(set(self.compare) - metrics)}"
             )
+        if self.breakeven and (
+            self.breakeven not in metrics or items[self.breakeven].unit != "USD/kg"
+        ):
+            raise ValueError(
+                f"model {self.name!r}: breakeven names {self.breakeven!r}, not a USD/kg metric"
+            )
         if len(self.tiles) > 6:
             raise ValueError(f"model {self.name!r}: at most six tiles, not {len(self.tiles)}")
         for event in self.events:
@@ -461,6 +538,13 @@ class Model:
                     raise ValueError(
                         f"model {self.name!r}: chart {chart.chart_id!r} needs {s.key!r}"
                     )
+            for note in chart.empty:
+                named = re.findall(r"\{([a-z0-9_]+)\}", note.text)
+                for key in (note.row, *named):
+                    if key not in index:
+                        raise ValueError(
+                            f"model {self.name!r}: chart {chart.chart_id!r} note needs {key!r}"
+                        )
 
     # -- checks at construction -------------------------------------------------
     def _check_units(self) -> dict[str, Unit]:
@@ -594,6 +678,28 @@ class Model:
         """Index columns shown without asking, in index order."""
         brief = set(self.index_brief or self.index_keys)
         return tuple(k for k in self.index_keys if k in brief)
+
+    def breakeven_item(self) -> LineItem | None:
+        """The shared column :data:`BREAKEVEN_KEY` ("Breakeven subsidy"),
+        reading this model's own breakeven metric; ``None`` without one."""
+        if not self.breakeven:
+            return None
+        own = self.item(self.breakeven)
+        return LineItem(
+            BREAKEVEN_KEY,
+            "Breakeven subsidy",
+            own.unit,
+            Ref(own.key),
+            f"The per-kg subsidy at which the scenario breaks even ({self.title}: {own.label}).",
+            shape="scalar",
+            role="metric",
+            index=True,
+            na_text=own.na_text,
+        )
+
+    def shared_metrics(self, values: Mapping[str, float]) -> dict[str, float]:
+        """The shared index columns of one scenario from its scalar ``values``."""
+        return {BREAKEVEN_KEY: float(values[self.breakeven])} if self.breakeven else {}
 
     def with_inputs(self, replaced: Mapping[str, tuple[InputSpec, LineItem]]) -> Model:
         """A copy where each input ``key`` is replaced by another input plus a

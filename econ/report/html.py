@@ -25,8 +25,17 @@ from markupsafe import Markup
 from econ import __version__
 from econ.display import NumberStyle, format_item, format_value, item_style
 from econ.engine import Results
-from econ.model.schema import Model
-from econ.report.svg import NARROW, WIDE, Series, Size, bar_line_chart, hbar_chart, line_chart
+from econ.model.schema import BREAKEVEN_KEY, Model
+from econ.report.svg import (
+    NARROW,
+    WIDE,
+    Series,
+    Size,
+    bar_line_chart,
+    hbar_chart,
+    line_chart,
+    readable_on,
+)
 from econ.scenario import Assumption, Scenario
 
 __all__ = [
@@ -74,17 +83,6 @@ class Chart:
     note: str = ""
 
 
-def _nothing_to_show(spec_series: Sequence[Any], series: Sequence[Series]) -> str:
-    """Why a chart would be empty ("" when it is not): its bars, or all its
-    lines, are zero or n/a in every year."""
-    bars = [x for x, s in zip(series, spec_series, strict=True) if s.kind == "bar"]
-    drawn = bars or list(series)
-    if all(not math.isfinite(v) or v == 0 for x in drawn for v in x.values):
-        names = " and ".join(x.label for x in drawn)
-        return f"{names}: zero in every year, so there is nothing to chart."
-    return ""
-
-
 def _draw(spec: Any, years: list[int], series: list[Series], size: Size) -> str:
     """One chart of the model (:class:`econ.model.schema.Chart`) at one size."""
     bars = [x for x, s in zip(series, spec.series, strict=True) if s.kind == "bar"]
@@ -113,13 +111,18 @@ def build_charts(scenario: Scenario, results: Results) -> list[Chart]:
     """
     years = list(results.years)
     charts = []
+    scalars = results.scalars()
+
+    def text(key: str) -> str:
+        return format_item(scalars[key], scenario.model.item(key))
+
     for spec in scenario.model.charts:
         start = time.perf_counter()
         series = [
             Series(s.label, results.row(s.key).tolist(), dashed=s.dashed) for s in spec.series
         ]
         title = f"{spec.title} ({spec.unit})"
-        note = _nothing_to_show(spec.series, series)
+        note = spec.empty_note(results.row, text, (years[0], years[-1]))
         wide, narrow = ("", "") if note else (_draw(spec, years, series, s) for s in (WIDE, NARROW))
         ms = (time.perf_counter() - start) * 1e3
         charts.append(Chart(spec.chart_id, title, wide, ms, narrow, note))
@@ -377,15 +380,34 @@ class Column:
 NOT_MODELLED = "not modelled"
 
 
+def breakeven_only(models: Sequence[Any]) -> set[str]:
+    """Metrics that only stand for a model's breakeven: every model that has
+    the metric declares it as its ``breakeven``, so the shared column shows it."""
+    have: dict[str, set[bool]] = {}
+    for model in models:
+        for item in model.items_with("metric"):
+            have.setdefault(item.key, set()).add(item.key == model.breakeven)
+    return {k for k, v in have.items() if v == {True}}
+
+
 def index_columns(models: Sequence[Any]) -> list[Column]:
     """The index columns the models declare (``LineItem.index``), in order,
     each key once; ``brief`` when a model shows it without asking
-    (``Model.index_brief``)."""
+    (``Model.index_brief``). A model's breakeven metric (``Model.breakeven``)
+    is shown first, in the one column "Breakeven subsidy" that every model
+    fills (:data:`~econ.model.schema.BREAKEVEN_KEY`), so projects and national
+    scenarios sort by what support each needs."""
     out: dict[str, Column] = {}
     brief = {k for model in models for k in model.index_brief_keys}
+    shared = [i for i in (m.breakeven_item() for m in models) if i is not None]
+    if shared:  # one "Breakeven subsidy" column for every model that has one
+        first = shared[0]
+        na = first.na_text if all(i.na_text == first.na_text for i in shared) else "n/a"
+        out[first.key] = Column(first.key, first.label, first.unit, first.display, na, True)
+    own = breakeven_only(models)
     for model in models:
         for item in model.items_with("metric"):
-            if item.index and item.key not in out:
+            if item.index and item.key not in out and item.key not in own:
                 out[item.key] = Column(
                     item.key, item.label, item.unit, item.display, item.na_text, item.key in brief
                 )
@@ -394,7 +416,11 @@ def index_columns(models: Sequence[Any]) -> list[Column]:
 
 def compare_keys(models: Sequence[Any]) -> list[str]:
     """Metrics the models chart across scenarios (``Model.compare``), each once."""
-    return list(dict.fromkeys(k for model in models for k in model.compare))
+    return list(
+        dict.fromkeys(
+            BREAKEVEN_KEY if k == model.breakeven else k for model in models for k in model.compare
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -469,10 +495,8 @@ class SweepTable:
         return f"#{r:02x}{g:02x}{bl:02x}"
 
     def text_colour(self, value: float) -> str:
-        """Black or white text for a readable contrast on :meth:`colour`."""
-        c = self.colour(value)
-        r, g, b = (int(c[i : i + 2], 16) for i in (1, 3, 5))
-        return "#000" if 0.299 * r + 0.587 * g + 0.114 * b > 140 else "#fff"
+        """Black or white text, whichever contrasts more with :meth:`colour`."""
+        return readable_on(self.colour(value))
 
 
 def render_index(

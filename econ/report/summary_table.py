@@ -15,14 +15,14 @@ from __future__ import annotations
 import csv
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from econ.display import NumberStyle, csv_safe
 from econ.engine import column_name
 from econ.model.schema import LineItem, Model
-from econ.report.html import IndexRow
+from econ.report.html import IndexRow, breakeven_only
 
 __all__ = ["summary_columns", "write_summary_csv", "write_summary_table", "write_summary_xlsx"]
 
@@ -42,11 +42,21 @@ class _Metric:
 
 
 def summary_columns(models: Sequence[Model], rows: Sequence[IndexRow]) -> list[LineItem]:
-    """Every metric of the models that some row has, in model order, each once."""
+    """Every metric of the models that some row has, in model order, each
+    once; first the shared "Breakeven subsidy" column (``Model.breakeven``),
+    which stands for each model's own breakeven metric."""
     seen: dict[str, LineItem] = {}
+    shared = [i for i in (m.breakeven_item() for m in models) if i is not None]
+    if shared and any(shared[0].key in r.metrics for r in rows):
+        first = shared[0]
+        na = first.na_text if all(i.na_text == first.na_text for i in shared) else "n/a"
+        seen[first.key] = replace(first, na_text=na)
+    own = breakeven_only(models)
     for model in models:
         for item in model.items_with("metric"):
-            if item.key not in seen and any(item.key in r.metrics for r in rows):
+            if item.key in own or item.key in seen:
+                continue
+            if any(item.key in r.metrics for r in rows):
                 seen[item.key] = item
     return list(seen.values())
 

@@ -22,9 +22,11 @@ __all__ = [
     "Series",
     "Size",
     "bar_line_chart",
+    "contrast_ratio",
     "hbar_chart",
     "line_chart",
     "nice_ticks",
+    "readable_on",
     "short_number",
 ]
 
@@ -72,6 +74,36 @@ class Series:
     values: Sequence[float]
     color: str | None = None
     dashed: bool = False
+
+
+def _luminance(colour: str) -> float:
+    """WCAG 2 relative luminance of ``#rrggbb``."""
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast_ratio(a: str, b: str) -> float:
+    """WCAG 2 contrast ratio of two ``#rrggbb`` colours (1 to 21; body text
+    needs 4.5).
+
+    >>> round(contrast_ratio("#000000", "#ffffff"), 1)
+    21.0
+    >>> round(contrast_ratio("#4393c3", "#ffffff"), 2)
+    3.39
+    """
+    hi, lo = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def readable_on(background: str) -> str:
+    """Black or white text, whichever contrasts more with ``background``.
+
+    >>> readable_on("#4393c3"), readable_on("#2f79b5"), readable_on("#c2413a")
+    ('#000', '#fff', '#fff')
+    """
+    black = contrast_ratio(background, "#000000")
+    return "#000" if black >= contrast_ratio(background, "#ffffff") else "#fff"
 
 
 def short_number(x: float) -> str:

@@ -32,12 +32,15 @@ from econ.analysis.sweep import Axis, Crossing, SweepResult
 from econ.display import NumberStyle, csv_safe, item_style
 from econ.engine import column_name
 from econ.report.html import _environment, illustrative_note, write_text_atomic
-from econ.report.svg import NARROW, WIDE, Size, nice_ticks
+from econ.report.svg import NARROW, WIDE, Size, nice_ticks, readable_on
 
 __all__ = [
     "crossing_text",
     "heat_map",
+    "panel_result",
+    "panels",
     "render_sweep",
+    "small_multiples",
     "sweep_chart",
     "write_sweep",
     "write_sweep_csv",
@@ -107,8 +110,9 @@ class ColourScale:
         return ON_TARGET if k == 0 else (ABOVE if k > 0 else BELOW)[abs(k) - 1]
 
     def text_colour(self, value: float) -> str:
-        """Black or white, whichever reads on :meth:`colour`."""
-        return "#fff" if math.isfinite(value) and abs(self.level(value)) >= 5 else "#000"
+        """Black or white, whichever contrasts more with :meth:`colour` (WCAG
+        ratio at least 4.5 on every colour of the scale)."""
+        return readable_on(self.colour(value))
 
 
 # ---------------------------------------------------------------------------
@@ -397,23 +401,37 @@ def _legend_bar(
     return out
 
 
-def heat_map(result: SweepResult, size: Size = WIDE) -> str:
+def heat_map(
+    result: SweepResult,
+    size: Size = WIDE,
+    *,
+    scale: ColourScale | None = None,
+    style: NumberStyle | None = None,
+    chart_id: str = "sweep-heat-map",
+    heading: str = "",
+) -> str:
     """The metric over two varied keys: rows the first key (upwards), columns
     the second, a diverging colour scale with its legend, and the line where
-    the metric crosses the target (from the solved crossings)."""
+    the metric crosses the target (from the solved crossings).
+
+    ``scale`` and ``style`` are shared by the panels of :func:`small_multiples`
+    (default: from this grid); ``heading`` is a panel's title above the map.
+    """
     ya, xa = result.axes[0], result.axes[1]
     grid = result.grid
     metric = result.metric
     ystyle, xstyle = axis_style(ya), axis_style(xa)
-    mstyle = item_style(metric, grid[np.isfinite(grid)].tolist())
-    scale = ColourScale.of(grid, result.target)
+    mstyle = style or item_style(metric, grid[np.isfinite(grid)].tolist())
+    scale = scale or ColourScale.of(grid, result.target)
     font = size.font
     ylabels = [ystyle.number(v) for v in ya.values.tolist()]
     xlabels = [xstyle.number(v) for v in xa.values.tolist()]
     nr, nc = len(ya), len(xa)
     plot_h = float(min(max(nr * 24, 150), 380 if size == WIDE else 300))
     yshow = _even(nr, max(2, int(plot_h // (font + 6))))
-    top, width = 10, size.width
+    width = size.width
+    head = _lines(heading, width - 8, font) if heading else []
+    top = 10 + (font + 4) * len(head)
     ytitle = _lines(_title(ya.label, ystyle), plot_h, font)
     left = 14 + (font + 3) * len(ytitle) + max(_text_width(ylabels[i], font) for i in yshow) + 8
     right = max(12.0, _text_width(xlabels[-1], font) / 2 + 4)
@@ -429,7 +447,14 @@ def heat_map(result: SweepResult, size: Size = WIDE) -> str:
     title = f"{metric.label} by {ya.label} and {xa.label}"
     desc = f"Heat map of {metric.label}: {nr} values of {ya.label} by {nc} values of {xa.label}"
     suffix = "" if size == WIDE else "-narrow"
-    out = _svg_open(f"sweep-heat-map{suffix}", title, desc, width, height, font)
+    if heading:
+        title, desc = f"{title}, {heading}", f"{desc}, {heading}"
+    out = _svg_open(f"{chart_id}{suffix}", title, desc, width, height, font)
+    for n, line in enumerate(head):
+        out.append(
+            f'<text class="panel-title" x="4" y="{10 + (font + 4) * n + font:.1f}" '
+            f'font-weight="bold">{escape(line)}</text>'
+        )
     cells = nr * nc
     detailed = cells <= TABLE_CELLS
     write_values = detailed and cw >= _text_width("(0,000)", font) + 6 and ch >= font + 6
@@ -507,6 +532,69 @@ def heat_map(result: SweepResult, size: Size = WIDE) -> str:
     )
     out.append("</svg>")
     return "\n".join(out)
+
+
+#: Most heat maps a sweep of three or more keys draws (one per value of the
+#: keys before the last two); more are thinned evenly, and the page says so.
+MAX_PANELS = 12
+
+
+def panels(result: SweepResult) -> tuple[list[tuple[int, ...]], int]:
+    """The grid indices of the keys before the last two that get a heat map
+    each (at most :data:`MAX_PANELS`, equally spaced from the first),
+    and how many there are in all."""
+    outer = result.shape[:-2]
+    every = list(np.ndindex(*outer))
+    return [every[i] for i in _even(len(every), MAX_PANELS)], len(every)
+
+
+def panel_result(result: SweepResult, index: tuple[int, ...]) -> SweepResult:
+    """The two-key sweep of the last two keys at the grid indices ``index``
+    of the keys before them, with the crossings that lie in it."""
+    from dataclasses import replace
+
+    n = len(index)
+    return replace(
+        result,
+        axes=result.axes[n:],
+        values={k: v[index] for k, v in result.values.items()},
+        refused=result.refused[index],
+        reason_index=result.reason_index[index],
+        crossings=tuple(
+            replace(c, index=c.index[n:]) for c in result.crossings if c.index[:n] == index
+        ),
+    )
+
+
+def panel_heading(result: SweepResult, index: tuple[int, ...]) -> str:
+    """``Capital expenditure = 150 M USD``: the values a panel holds fixed."""
+    return ", ".join(
+        f"{a.label} = {axis_style(a).text(float(a.values[i]))}"
+        for a, i in zip(result.axes, index, strict=False)
+    )
+
+
+def small_multiples(result: SweepResult) -> list[str]:
+    """A sweep of three or more keys as heat maps of the last two keys, one
+    per value of the keys before them (:func:`panels`), all on one colour
+    scale and one number style, so a colour means the same in every panel;
+    each carries its own crossing line. Drawn at phone width, they sit side
+    by side on a desktop."""
+    grid = result.grid
+    scale = ColourScale.of(grid, result.target)
+    style = item_style(result.metric, grid[np.isfinite(grid)].tolist())
+    chosen, _ = panels(result)
+    return [
+        heat_map(
+            panel_result(result, index),
+            NARROW,
+            scale=scale,
+            style=style,
+            chart_id="sweep-panel-" + "-".join(str(i) for i in index),
+            heading=panel_heading(result, index),
+        )
+        for index in chosen
+    ]
 
 
 # ---------------------------------------------------------------------------
@@ -603,6 +691,10 @@ def render_sweep(
         charts = [Markup(sweep_chart(result, s)) for s in (WIDE, NARROW)]
     elif len(result.axes) == 2:
         charts = [Markup(heat_map(result, s)) for s in (WIDE, NARROW)]
+    shown_panels, all_panels = (
+        (len(panels(result)[0]), panels(result)[1]) if len(result.axes) > 2 else (0, 0)
+    )
+    multiples = [Markup(svg) for svg in small_multiples(result)] if shown_panels else []
     crossings = [
         {"text": t, "how": h, "value": c.value, "method": c.method}
         for c in result.crossings
@@ -649,6 +741,10 @@ def render_sweep(
         ],
         fixed=[shown for _, _, shown in result.sets],
         charts=charts,
+        multiples=multiples,
+        shown_panels=shown_panels,
+        all_panels=all_panels,
+        panel_keys=[a.label for a in result.axes[:-2]],
         crossings=crossings if len(result.axes) == 1 else [],
         crossing_table=crossing_table,
         more_crossings=max(0, len(result.crossings) - 200),

@@ -24,7 +24,7 @@ CONSTANTS = (
         1e-9,
         "A software setting, not an assumption: how close two sides of an identity must be "
         "(relative to their size) for its check to pass.",
-        display="factor",
+        display="scientific",
     ),
 )
 

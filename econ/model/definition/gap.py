@@ -33,7 +33,7 @@ from econ.model.expr import (
     SafeDiv,
     Sum,
 )
-from econ.model.schema import Chart, ChartSeries, Event, InputSpec, LineItem
+from econ.model.schema import Chart, ChartSeries, EmptyNote, Event, InputSpec, LineItem
 
 COMMON_INPUTS = (
     InputSpec(
@@ -508,6 +508,14 @@ def gap_checks() -> tuple[LineItem, ...]:
     )
 
 
+#: The subsidy chart is empty because nothing is produced.
+NO_VOLUME = EmptyNote(
+    "volume_kg_per_yr",
+    "zero",
+    "Not drawn: the volume is zero in every year, so no subsidy is paid and there are no bars "
+    "to draw.",
+)
+
 GAP_CHARTS = (
     Chart(
         "chart-cost",
@@ -527,6 +535,15 @@ GAP_CHARTS = (
             ChartSeries("budget_remaining_usd", "Budget remaining"),
         ),
         right_axis=True,
+        empty=(
+            EmptyNote(
+                "gap_usd_per_kg",
+                "at_most_zero",
+                "No subsidy needed: the domestic unit cost is at or below the benchmark in "
+                "every year, so the annual subsidy is zero and there are no bars to draw.",
+            ),
+            NO_VOLUME,
+        ),
     ),
 )
 

@@ -55,5 +55,6 @@ NATIONAL = Model(
         "total_discounted_subsidy_usd",
     ),
     compare=("ref_gap_usd_per_kg", "total_discounted_subsidy_usd"),
+    breakeven="ref_subsidy_usd_per_kg",
     events=GAP_EVENTS,
 )

@@ -19,6 +19,7 @@ that leaves it out (0), except loss carry-forward, the default.
 from __future__ import annotations
 
 import functools
+from dataclasses import replace
 
 from econ.model.definition._common import (
     CASH,
@@ -36,6 +37,7 @@ from econ.model.definition.gap import (
     COMMON_INPUTS,
     GAP_CHARTS,
     GAP_EVENTS,
+    NO_VOLUME,
     gap_checks,
     gap_items,
     gap_metrics,
@@ -73,6 +75,7 @@ from econ.model.schema import (
     Chart,
     ChartSeries,
     Constant,
+    EmptyNote,
     Event,
     InputSpec,
     LineItem,
@@ -1244,6 +1247,29 @@ _RULES = (
     ),
 )
 
+#: A project's subsidy chart shows the subsidy that closes the variable-cost
+#: gap; when none is needed, the sentence says what the full cost still needs.
+_SUBSIDY_CHART = tuple(
+    replace(
+        c,
+        empty=(
+            EmptyNote(
+                "gap_usd_per_kg",
+                "at_most_zero",
+                "No subsidy needed on the variable cost: the unit cost is at or below the "
+                "benchmark in every year, so there are no bars to draw. On its full cost the "
+                "project breaks even with a subsidy of {breakeven_subsidy_usd_per_kg} "
+                "(levelized cost {levelized_cost_usd_per_kg} against a price of "
+                "{ref_price_usd_per_kg}).",
+            ),
+            NO_VOLUME,
+        ),
+    )
+    if c.chart_id == "chart-subsidy"
+    else c
+    for c in GAP_CHARTS
+)
+
 _CASH_CHART = Chart(
     "chart-cashflow",
     "Project net cash flow",
@@ -1357,7 +1383,7 @@ def _project(items: tuple[LineItem, ...], solves: tuple[Solve, ...] = _SOLVES) -
         solves=solves,
         rules=_RULES,
         variants=(_NO_SUPPORT,),
-        charts=(*GAP_CHARTS, _CASH_CHART),
+        charts=(*_SUBSIDY_CHART, _CASH_CHART),
         default_metric="npv_usd",
         narrative=learning_sentence,
         tiles=(
@@ -1375,6 +1401,7 @@ def _project(items: tuple[LineItem, ...], solves: tuple[Solve, ...] = _SOLVES) -
             "budget_coverage_yr",
         ),
         compare=("full_cost_gap_usd_per_kg", "breakeven_subsidy_usd_per_kg", "npv_usd"),
+        breakeven="breakeven_subsidy_usd_per_kg",
         events=(Event("npv_positive", "NPV > 0", "npv_usd", "positive"), *GAP_EVENTS),
     )
 
