@@ -24,6 +24,7 @@ from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 from xlsxwriter.utility import xl_col_to_name
 
 import econ
+from econ.analysis.instruments import with_comparison
 from econ.engine import Results
 from econ.errors import InputError
 from econ.excel import write_workbook
@@ -58,10 +59,14 @@ def row_keys(path: Path) -> dict[tuple[str, int], str]:
     """The line-item key (column C) of every row of Model, Results and Checks."""
     wb = openpyxl.load_workbook(path, read_only=True)
     out = {}
-    for name in ("Model", "Results", "Checks"):
+    for name in ("Model", "Results", "Checks", "Solves", "Instruments"):
+        if name not in wb.sheetnames:
+            continue
         for r, row in enumerate(wb[name].iter_rows(max_col=3, values_only=True), 1):
             if len(row) >= 3 and isinstance(row[2], str):
-                out[(name, r)] = row[2]
+                # the Instruments table's rows hold amounts of money (an NPV at
+                # the breakeven size is 0 up to the rounding of 30 sums)
+                out[(name, r)] = row[2] + ("_usd" if name == "Instruments" else "")
     wb.close()
     return out
 
@@ -113,12 +118,27 @@ def sheet_values(path: Path) -> dict[str, Any]:
         for row in wb[name].iter_rows(min_row=5, max_col=4, values_only=True):
             if row[2]:
                 out[str(row[2])] = row[3]
-    ws = wb["Model"]
-    for row in ws.iter_rows(min_row=7, values_only=True):
-        key = row[2]
-        if key and " " not in str(key):
-            values = row[FIRST_COL:]
-            out[str(key)] = list(values) if values and values[0] is not None else row[3]
+    for name in ("Model", "Solves"):
+        if name not in wb.sheetnames:
+            continue
+        for row in wb[name].iter_rows(min_row=7, values_only=True):
+            key = row[2]
+            if key and " " not in str(key):
+                values = row[FIRST_COL:]
+                out[str(key)] = list(values) if values and values[0] is not None else row[3]
+    # the Instruments sheet's table and rows: by their defined names
+    if "Instruments" in wb.sheetnames:
+        ws = wb["Instruments"]
+        for name, dn in wb.defined_names.items():
+            for sheet, ref in dn.destinations:
+                if sheet != "Instruments":
+                    continue
+                cells = (
+                    [c.value for row in ws[ref.replace("$", "")] for c in row]
+                    if ":" in ref
+                    else None
+                )
+                out[name] = cells if cells is not None else ws[ref.replace("$", "")].value
     wb.close()
     return out
 
@@ -171,6 +191,8 @@ def compare_to_engine(path: Path, results: Results, *, edited: bool = False) -> 
 
 
 def build(scenario: Scenario, folder: Path, name: str | None = None) -> Path:
+    """The workbook `econ build` writes: a project with its instrument comparison."""
+    scenario = with_comparison(scenario)
     return write_workbook(
         scenario, econ.evaluate(scenario), folder / f"{name or scenario.name}.xlsx"
     )
@@ -287,7 +309,8 @@ def soffice() -> str:
 
 @pytest.fixture(scope="module")
 def seeds() -> dict[str, Scenario]:
-    return {p.stem: econ.load_scenario(p) for p in SEEDS}
+    """Every seed as its outputs show it: a project with the instrument comparison."""
+    return {p.stem: with_comparison(econ.load_scenario(p)) for p in SEEDS}
 
 
 @pytest.fixture(scope="module")
@@ -441,6 +464,8 @@ def test_workbook_structure_and_metadata(built: dict[str, Path]) -> None:
         "Model",
         "Results",
         "Checks",
+        "Instruments",
+        "Solves",
         "Charts",
         "_econ",
     ]
