@@ -48,6 +48,7 @@ from econ.excel.engines import (
     recalculate,
 )
 from econ.excel.reader import read_workbook
+from econ.excel.writer import FIRST_COL
 from econ.scenario import Scenario
 from tests.test_excel import (
     NATIONAL_SEED,
@@ -226,6 +227,13 @@ def disagreements(path: Path, recalculated: Values) -> list[str]:
     formulas = {k: v for k, v in read_cells(path, formulas=True).items() if _is_formula(path, k)}
     cached = read_cells(path)
     keys = {cell: name for name, cells in named_cells(path).items() for cell in cells}
+    # a row's total (column D of Model and Solves) carries the row's unit: a sum of
+    # yearly amounts that is mathematically 0 (the extra tax at a breakeven size
+    # in years without tax) differs between engines by ~1e-8 USD
+    first = get_column_letter(FIRST_COL + 1)
+    for s, c in list(formulas):
+        if c.startswith("D") and c[1:].isdigit() and (s, f"{first}{c[1:]}") in keys:
+            keys.setdefault((s, c), keys[(s, f"{first}{c[1:]}")])
     assert len(formulas) > 100, path
     return [
         f"{s}!{c} {formulas[(s, c)]}: cached {show(cached.get((s, c)))}, "

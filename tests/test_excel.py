@@ -662,7 +662,9 @@ def test_cover_headline_is_live(built: dict[str, Path]) -> None:
     the metric's defined name, caching the engine's value (or the metric's
     own n/a text), in the display policy's format with the unit."""
     path = built[PROJECT_SEED]
-    sc = econ.load_scenario(Path(__file__).resolve().parents[1] / "seeds" / f"{PROJECT_SEED}.toml")
+    sc = with_comparison(
+        econ.load_scenario(Path(__file__).resolve().parents[1] / "seeds" / f"{PROJECT_SEED}.toml")
+    )
     values = econ.evaluate(sc).scalars()
     ws = openpyxl.load_workbook(path)["Cover"]
     cached = openpyxl.load_workbook(path, data_only=True)["Cover"]
@@ -680,5 +682,28 @@ def test_cover_headline_is_live(built: dict[str, Path]) -> None:
         else:
             assert value == pytest.approx(values[key], rel=1e-12)
     assert found["npv_usd"][1] == '#,##0.0,," M USD";(#,##0.0,,)" M USD"'
+    # budget coverage from the cheapest budget instrument (issue 11 item 4), named
+    # live; expected: the budget instrument of least plug-back fiscal cost within
+    # its terms, from the project model alone at each breakeven size
+    assert "cheapest_fiscal_cost_usd" in found and "projects_funded" in found
+    from econ.model.definition.instruments import INSTRUMENT_SWITCHES
+    from econ.model.definition.project import INSTRUMENTS, OFF_BUDGET
+
+    base = econ.load_scenario(
+        Path(__file__).resolve().parents[1] / "seeds" / f"{PROJECT_SEED}.toml"
+    )
+    costs = {}
+    for name, label, variable, _, key, _, _ in INSTRUMENTS:
+        size = values[key]
+        spec = base.model.input(variable)
+        if name in OFF_BUDGET or not spec.ok(np.array([[size]]), 2000, 2100)[0, 0]:
+            continue
+        alone = econ.evaluate(base, {**dict(INSTRUMENT_SWITCHES), variable: size})
+        costs[label] = float(alone.values["fiscal_cost_usd"][0, 0])
+    cheapest = min(costs, key=costs.__getitem__)
+    assert values["cheapest_fiscal_cost_usd"] == pytest.approx(costs[cheapest], rel=1e-9)
+    row = next(r for r in ws.iter_rows(max_col=2) if r[0].value == "Cheapest budget instrument")
+    assert str(row[1].value).startswith("=IF(ISNUMBER(cheapest_fiscal_cost_usd),INDEX(")
+    assert cached[row[1].coordinate].value == cheapest
     words = [c.value for row in ws.iter_rows(max_col=2) for c in row]
     assert "Input ranges" in words and "Headline" in words

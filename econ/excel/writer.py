@@ -828,8 +828,8 @@ class _Builder:
                 ws,
                 r,
                 1,
-                f'=IF(ISNA(cheapest_fiscal_cost_usd),"{none}",'
-                f"INDEX({labels},MATCH(MIN({budget}),{ranks},0),1))",
+                f"=IF(ISNUMBER(cheapest_fiscal_cost_usd),"
+                f'INDEX({labels},MATCH(MIN({budget}),{ranks},0),1),"{none}")',
                 self.bold_top,
                 cheapest_instrument(self.res.scalars()) or none,
             )
