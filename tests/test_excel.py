@@ -147,10 +147,16 @@ def held_by_engine(model: econ.Model) -> set[str]:
     """Items an edit leaves stale in a spreadsheet: engine-solved values (the
     workbook holds the engine's number) and everything computed from them,
     their plug-back checks and the master check included."""
-    held: set[str] = set()
-    for item in model.items:
-        if item.solved or model._deps[item.key] & held:
-            held.add(item.key)
+    from econ.model.expr import refs
+
+    held: set[str] = {i.key for i in model.items if i.solved}
+    grew = True
+    while grew:  # rows read a year back (a loan balance) count too: to a fixed point
+        grew = False
+        for item in model.items:
+            if item.key not in held and set(refs(item.expr)) & held:
+                held.add(item.key)
+                grew = True
     return held
 
 
