@@ -139,6 +139,13 @@ def write_outputs(
         InputError: results with an infinite value (nothing is written).
         EnvironmentFault: the folder or a file cannot be written.
     """
+    from econ.analysis.instruments import with_comparison
+
+    full = with_comparison(scenario)
+    if full is not scenario and results.model is not full.model:
+        # A project's outputs show the instrument comparison: evaluate it once
+        # here when the caller evaluated the project model alone.
+        scenario, results = full, evaluate(full)
     check_finite(scenario, results)
     if renderers is None:
         renderers = {
@@ -237,7 +244,9 @@ def build(path: Path, out_dir: Path | None, scenario: Scenario | None = None) ->
     if path.suffix.lower() in _WORKBOOK_SUFFIXES:
         return build_from_workbook(path, out_dir)
     out_dir = out_dir if out_dir is not None else Path("workbooks")
-    scenario = load_scenario(path) if scenario is None else scenario
+    from econ.analysis.instruments import with_comparison
+
+    scenario = with_comparison(load_scenario(path) if scenario is None else scenario)
     results = evaluate(scenario)
     clean_stale(out_dir)
     out = write_outputs(scenario, results, out_dir)
@@ -296,16 +305,18 @@ def build_from_workbook(path: Path, out_dir: Path | None) -> list[str]:
     macro-enabled ``.xlsm`` is never rewritten: its rebuild is ``NAME.xlsx``
     (macros are not carried over, and the line says so).
     """
+    from econ.analysis.instruments import with_comparison
     from econ.excel.reader import formula_changes, read_workbook
 
     edited = read_workbook(path)
-    old_r, new_r = evaluate(edited.original), evaluate(edited.scenario)  # for the diff
+    original, scenario = with_comparison(edited.original), with_comparison(edited.scenario)
+    old_r, new_r = evaluate(original), evaluate(scenario)  # for the diff
     lines = [f"{path}: scenario {edited.scenario.name!r} read back"]
-    lines += describe_changes(edited.original, edited.scenario, old_r, new_r)
+    lines += describe_changes(original, scenario, old_r, new_r)
     target_dir = out_dir if out_dir is not None else path.parent
     macro = path.suffix.lower() == ".xlsm"
     clean_stale(target_dir)
-    out = write_outputs(edited.scenario, new_r, target_dir, stem=path.stem)
+    out = write_outputs(scenario, new_r, target_dir, stem=path.stem)
     lines += [f"  {n}" for n in out.notes]
     if macro:
         lines.append(f"  {path} keeps its macros and is left as it was (econ writes .xlsx only)")

@@ -46,7 +46,22 @@ def format_metrics(scenario: Scenario, results: Results) -> str:
         f"{printable(scenario.title)}  ({scenario.name}, {scenario.model.name} model, "
         f"{scenario.start_year}-{scenario.start_year + scenario.horizon_yr - 1})"
     ]
-    rows = [(i.label, format_item(values[i.key], i)) for i in scenario.model.items_with("metric")]
+    from econ.analysis.instruments import cheapest_instrument, instrument_keys
+
+    # Each instrument's own figures are `econ instruments`; the headline keeps
+    # the cheapest budget instrument and the budget coverage it implies.
+    own = instrument_keys(scenario.model)
+    rows = [
+        (i.label, format_item(values[i.key], i))
+        for i in scenario.model.items_with("metric")
+        if i.headline or i.key not in own
+    ]
+    cheapest = cheapest_instrument(values)
+    if "cheapest_fiscal_cost_usd" in scenario.model:
+        at = [label for label, _ in rows].index(
+            scenario.model.item("cheapest_fiscal_cost_usd").label
+        )
+        rows.insert(at, ("Cheapest budget instrument", cheapest or "none within its terms"))
     master = scenario.model.master_check_key
     if master is not None:
         passed = values[master] == 1
@@ -66,10 +81,11 @@ def format_metrics(scenario: Scenario, results: Results) -> str:
 
 def _cmd_show(args: argparse.Namespace) -> int:
     outputs = []
+    from econ.analysis.instruments import with_comparison
     from econ.build import load_input
 
     for path in args.scenarios:
-        scenario = load_input(Path(path))
+        scenario = with_comparison(load_input(Path(path)))
         outputs.append(format_metrics(scenario, evaluate(scenario)))
     print("\n\n".join(outputs))
     return EXIT_OK
@@ -347,12 +363,14 @@ def _write_analysis(scenario: Scenario, out: Path, t: object, risk: object = Non
     """The workbook (with its Sensitivity and Risk sheets) and the HTML
     summary (with its tornado and risk sections) of an analysis, through the
     one output pipeline (both or neither; an edited workbook kept first)."""
+    from econ.analysis.instruments import with_comparison
     from econ.build import write_outputs
     from econ.excel import write_workbook
     from econ.excel.sheets_risk import analysis_sheets
     from econ.outputs.files import clean_stale
     from econ.report.html import write_summary
 
+    scenario = with_comparison(scenario)
     results = evaluate(scenario)
     extra = analysis_sheets(t, risk)  # type: ignore[arg-type]
     clean_stale(out)

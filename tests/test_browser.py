@@ -18,8 +18,10 @@ from urllib.parse import unquote, urlparse
 import pytest
 
 import econ
+from econ.analysis.instruments import with_comparison
 from econ.batch import BatchReport, run_batch
 from econ.engine import evaluate
+from econ.model.definition.project import INSTRUMENTS
 from econ.scenario import load_scenario
 
 pytestmark = pytest.mark.browser
@@ -91,7 +93,7 @@ def _check_number(shown: str, expected: float) -> None:
 
 @pytest.mark.parametrize("seed", SEEDS, ids=lambda p: p.stem)
 def test_summary_in_browser(browser: Any, built: BatchReport, seed: Path, tmp_path: Path) -> None:
-    scenario = load_scenario(seed)
+    scenario = with_comparison(load_scenario(seed))  # a project's page shows its instruments
     values = evaluate(scenario).scalars()
     page, errors, external = _open(browser, built.out_dir / f"{scenario.name}.html")
     try:
@@ -116,6 +118,14 @@ def test_summary_in_browser(browser: Any, built: BatchReport, seed: Path, tmp_pa
             if math.isfinite(values[key]) and card.get_attribute("data-unit") == "USD/kg":
                 number = f"{abs(values[key]):,.2f}"  # a price: 2 decimals, brackets if < 0
                 assert text == (f"({number})" if values[key] < 0 else number) + " USD/kg"
+        if scenario.model.name == "project":  # issue 11: every instrument, and its costs drawn
+            table = page.locator("#instrument-table tbody tr")
+            assert table.count() == len(INSTRUMENTS)
+            within = [n for n, *_ in INSTRUMENTS if values[f"{n}_within_terms"] == 1]
+            bars = page.locator("#instruments svg.hbar.wide .series")
+            assert bars.count() == len(within)
+            assert all((bars.nth(j).bounding_box() or {"width": 0})["width"] > 0
+                       for j in range(bars.count()))  # fmt: skip
         rows = page.locator("#assumptions-table tr.cited, #assumptions-table tr.illustrative")
         assert rows.count() == len(scenario.assumptions)
         assert page.locator("#sensitivity svg.tornado.wide").count() == 1

@@ -24,6 +24,7 @@ from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 from xlsxwriter.utility import xl_col_to_name
 
 import econ
+from econ.analysis.instruments import with_comparison
 from econ.engine import Results
 from econ.errors import InputError
 from econ.excel import write_workbook
@@ -58,10 +59,14 @@ def row_keys(path: Path) -> dict[tuple[str, int], str]:
     """The line-item key (column C) of every row of Model, Results and Checks."""
     wb = openpyxl.load_workbook(path, read_only=True)
     out = {}
-    for name in ("Model", "Results", "Checks"):
+    for name in ("Model", "Results", "Checks", "Solves", "Instruments"):
+        if name not in wb.sheetnames:
+            continue
         for r, row in enumerate(wb[name].iter_rows(max_col=3, values_only=True), 1):
             if len(row) >= 3 and isinstance(row[2], str):
-                out[(name, r)] = row[2]
+                # the Instruments table's rows hold amounts of money (an NPV at
+                # the breakeven size is 0 up to the rounding of 30 sums)
+                out[(name, r)] = row[2] + ("_usd" if name == "Instruments" else "")
     wb.close()
     return out
 
@@ -113,12 +118,27 @@ def sheet_values(path: Path) -> dict[str, Any]:
         for row in wb[name].iter_rows(min_row=5, max_col=4, values_only=True):
             if row[2]:
                 out[str(row[2])] = row[3]
-    ws = wb["Model"]
-    for row in ws.iter_rows(min_row=7, values_only=True):
-        key = row[2]
-        if key and " " not in str(key):
-            values = row[FIRST_COL:]
-            out[str(key)] = list(values) if values and values[0] is not None else row[3]
+    for name in ("Model", "Solves"):
+        if name not in wb.sheetnames:
+            continue
+        for row in wb[name].iter_rows(min_row=7, values_only=True):
+            key = row[2]
+            if key and " " not in str(key):
+                values = row[FIRST_COL:]
+                out[str(key)] = list(values) if values and values[0] is not None else row[3]
+    # the Instruments sheet's table and rows: by their defined names
+    if "Instruments" in wb.sheetnames:
+        ws = wb["Instruments"]
+        for name, dn in wb.defined_names.items():
+            for sheet, ref in dn.destinations:
+                if sheet != "Instruments":
+                    continue
+                cells = (
+                    [c.value for row in ws[ref.replace("$", "")] for c in row]
+                    if ":" in ref
+                    else None
+                )
+                out[name] = cells if cells is not None else ws[ref.replace("$", "")].value
     wb.close()
     return out
 
@@ -127,10 +147,16 @@ def held_by_engine(model: econ.Model) -> set[str]:
     """Items an edit leaves stale in a spreadsheet: engine-solved values (the
     workbook holds the engine's number) and everything computed from them,
     their plug-back checks and the master check included."""
-    held: set[str] = set()
-    for item in model.items:
-        if item.solved or model._deps[item.key] & held:
-            held.add(item.key)
+    from econ.model.expr import refs
+
+    held: set[str] = {i.key for i in model.items if i.solved}
+    grew = True
+    while grew:  # rows read a year back (a loan balance) count too: to a fixed point
+        grew = False
+        for item in model.items:
+            if item.key not in held and set(refs(item.expr)) & held:
+                held.add(item.key)
+                grew = True
     return held
 
 
@@ -171,6 +197,8 @@ def compare_to_engine(path: Path, results: Results, *, edited: bool = False) -> 
 
 
 def build(scenario: Scenario, folder: Path, name: str | None = None) -> Path:
+    """The workbook `econ build` writes: a project with its instrument comparison."""
+    scenario = with_comparison(scenario)
     return write_workbook(
         scenario, econ.evaluate(scenario), folder / f"{name or scenario.name}.xlsx"
     )
@@ -287,7 +315,8 @@ def soffice() -> str:
 
 @pytest.fixture(scope="module")
 def seeds() -> dict[str, Scenario]:
-    return {p.stem: econ.load_scenario(p) for p in SEEDS}
+    """Every seed as its outputs show it: a project with the instrument comparison."""
+    return {p.stem: with_comparison(econ.load_scenario(p)) for p in SEEDS}
 
 
 @pytest.fixture(scope="module")
@@ -441,6 +470,8 @@ def test_workbook_structure_and_metadata(built: dict[str, Path]) -> None:
         "Model",
         "Results",
         "Checks",
+        "Instruments",
+        "Solves",
         "Charts",
         "_econ",
     ]
@@ -645,7 +676,9 @@ def test_cover_headline_is_live(built: dict[str, Path]) -> None:
     the metric's defined name, caching the engine's value (or the metric's
     own n/a text), in the display policy's format with the unit."""
     path = built[PROJECT_SEED]
-    sc = econ.load_scenario(Path(__file__).resolve().parents[1] / "seeds" / f"{PROJECT_SEED}.toml")
+    sc = with_comparison(
+        econ.load_scenario(Path(__file__).resolve().parents[1] / "seeds" / f"{PROJECT_SEED}.toml")
+    )
     values = econ.evaluate(sc).scalars()
     ws = openpyxl.load_workbook(path)["Cover"]
     cached = openpyxl.load_workbook(path, data_only=True)["Cover"]
@@ -663,6 +696,29 @@ def test_cover_headline_is_live(built: dict[str, Path]) -> None:
         else:
             assert value == pytest.approx(values[key], rel=1e-12)
     assert found["npv_usd"][1] == '#,##0.0,," M USD";(#,##0.0,,)" M USD"'
+    # budget coverage from the cheapest budget instrument (issue 11 item 4), named
+    # live; expected: the budget instrument of least plug-back fiscal cost within
+    # its terms, from the project model alone at each breakeven size
+    assert "cheapest_fiscal_cost_usd" in found and "projects_funded" in found
+    from econ.model.definition.instruments import INSTRUMENT_SWITCHES
+    from econ.model.definition.project import INSTRUMENTS, OFF_BUDGET
+
+    base = econ.load_scenario(
+        Path(__file__).resolve().parents[1] / "seeds" / f"{PROJECT_SEED}.toml"
+    )
+    costs = {}
+    for name, label, variable, _, key, _, _ in INSTRUMENTS:
+        size = values[key]
+        spec = base.model.input(variable)
+        if name in OFF_BUDGET or not spec.ok(np.array([[size]]), 2000, 2100)[0, 0]:
+            continue
+        alone = econ.evaluate(base, {**dict(INSTRUMENT_SWITCHES), variable: size})
+        costs[label] = float(alone.values["fiscal_cost_usd"][0, 0])
+    cheapest = min(costs, key=costs.__getitem__)
+    assert values["cheapest_fiscal_cost_usd"] == pytest.approx(costs[cheapest], rel=1e-9)
+    row = next(r for r in ws.iter_rows(max_col=2) if r[0].value == "Cheapest budget instrument")
+    assert str(row[1].value).startswith("=IF(ISNUMBER(cheapest_fiscal_cost_usd),INDEX(")
+    assert cached[row[1].coordinate].value == cheapest
     words = [c.value for row in ws.iter_rows(max_col=2) for c in row]
     assert "Input ranges" in words and "Headline" in words
 
@@ -682,7 +738,8 @@ def test_constants_show_their_digits(built: dict[str, Path], seeds: dict[str, Sc
             assert cell.value == const.value
             style = NumberStyle.for_unit(const.unit, const.display)
             assert cell.number_format == style.excel, const.key
-            shown = style.number(const.value)
-            assert float(shown.replace(",", "")) == pytest.approx(const.value, rel=0.05), shown
+            shown = style.number(const.value).replace(",", "")
+            read = float(shown[:-1]) / 100 if shown.endswith("%") else float(shown)
+            assert read == pytest.approx(const.value, rel=0.05), (const.key, shown)
     tolerance = next(c for c in seeds[NATIONAL_SEED].model.constants if c.key == "check_tolerance")
     assert NumberStyle.for_unit(tolerance.unit, tolerance.display).number(1e-9) == "1.0E-09"

@@ -6,11 +6,14 @@ count the pages of each sheet (the footer names the sheet: ``Model · page 2
 of 9``), look for cells printed as ``###``, and render every page to PNG
 under pytest's temporary folder (kept as artefacts: the path is printed).
 
-Page targets: Cover 1; Assumptions at most 2 (landscape, fit to the page
-width); Results 1 and Checks 1 (fit to the page width); Charts one page per
-chart; Model exactly the pages its manual breaks make (year blocks across x
-section-aware row blocks down, at most 12), so LibreOffice added no break of
-its own: the row labels and the year header repeat on every page.
+Page targets: Cover 1; Assumptions at most 3 (landscape, fit to the page
+width: a project has 63 inputs since issue 11); Results 1 and Checks at most
+2 (fit to the page width; a project's nine plug-back checks and 63 range
+warnings); Instruments at most 2; Solves at most 6 (its blocks print
+folded); Charts one page per chart; Model exactly the pages its manual
+breaks make (year blocks across x section-aware row blocks down, at most 12:
+the derived blocks moved to Solves), so LibreOffice added no break of its
+own: the row labels and the year header repeat on every page.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from openpyxl.utils import column_index_from_string
 from openpyxl.worksheet.worksheet import Worksheet
 
 import econ
+from econ.analysis.instruments import with_comparison
 from econ.display import header_unit
 from econ.excel import write_workbook
 from econ.excel.layout import (
@@ -63,9 +67,17 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("print")
     out = {}
     for seed in SEEDS:
-        sc = econ.load_scenario(seed)
+        sc = with_comparison(econ.load_scenario(seed))  # as `econ build` writes it
         out[sc.name] = write_workbook(sc, econ.evaluate(sc), folder / f"{sc.name}.xlsx")
     return out
+
+
+def _visible(wb: openpyxl.Workbook) -> list[str]:
+    """The sheets a workbook prints, in order (Instruments and Solves where
+    the model has them)."""
+    names = [n for n in wb.sheetnames if wb[n].sheet_state == "visible"]
+    assert set(names) <= set(SHEET_NAMES), names
+    return names
 
 
 @pytest.fixture(scope="module")
@@ -116,24 +128,27 @@ def test_pages_per_sheet(built: dict[str, Path], printed: dict[str, list[str]]) 
     for name, path in built.items():
         counts = Counter(_sheet_of(p) for p in printed[name])
         wb = openpyxl.load_workbook(path)
+        visible = _visible(wb)
         rows, cols = _breaks(wb["Model"])
+        expected_model = (len(rows) + 1) * (len(cols) + 1)
         n_charts = len(wb["Charts"]._charts)
         wb.close()
-        expected_model = (len(rows) + 1) * (len(cols) + 1)
         assert counts["Cover"] == 1, (name, counts)
         # 63 project inputs since issue 11 (conventions and instruments)
         assert 1 <= counts["Assumptions"] <= 3, (name, counts)
-        assert counts["Results"] == 1 and counts["Checks"] == 1, (name, counts)
+        assert counts["Results"] == 1 and 1 <= counts["Checks"] <= 2, (name, counts)
         assert counts["Charts"] == n_charts, (name, counts)
-        # <= 12 pages before issue 11; its conventions, loans, tax holiday and the
-        # no-support variant brought a project's Model sheet to ~230 rows (24 pages).
-        # Known regression, noted on issue 12: the derived blocks belong on a sheet of
-        # their own.
-        assert counts["Model"] == expected_model <= 24, (name, counts, rows, cols)
-        assert set(counts) == set(SHEET_NAMES), (name, counts)
+        # back to <= 12 pages: the plug-back blocks, the no-support variant and the
+        # instruments' yearly rows are on the Solves sheet (issue 12), folded
+        assert counts["Model"] == expected_model <= 12, (name, counts)
+        if "Solves" in visible:  # its blocks print folded: section headers and scalars
+            assert 1 <= counts["Solves"] <= 6, (name, counts)
+        if "Instruments" in visible:
+            assert 1 <= counts["Instruments"] <= 2, (name, counts)
+        assert set(counts) == set(visible), (name, counts)
         # the sheets print in order, and the hidden metadata sheet does not print
         order = [_sheet_of(p) for p in printed[name]]
-        assert list(dict.fromkeys(order)) == list(SHEET_NAMES)
+        assert list(dict.fromkeys(order)) == visible
 
 
 @pytest.mark.libreoffice
@@ -169,7 +184,7 @@ def test_row_labels_and_years_repeat_on_every_model_page(
 def test_every_sheet_has_a_page_setup(built: dict[str, Path]) -> None:
     for path in built.values():
         wb = openpyxl.load_workbook(path)
-        for name in SHEET_NAMES:
+        for name in _visible(wb):
             ws = wb[name]
             assert ws.page_setup.paperSize in (9, "9"), name
             assert ws.page_setup.orientation in ("portrait", "landscape"), name
@@ -180,9 +195,11 @@ def test_every_sheet_has_a_page_setup(built: dict[str, Path]) -> None:
             assert "&D" in (footer.right.text or ""), name  # date printed
             fits = ws.sheet_properties.pageSetUpPr and ws.sheet_properties.pageSetUpPr.fitToPage
             assert fits or ws.page_setup.scale or name == "Charts", name  # Charts: 100 %
-        model = wb["Model"]
-        assert model.page_setup.orientation == "landscape"
-        assert model.print_title_cols == "$A:$I" and model.print_title_rows == "$4:$5"
+        for name in ("Model", "Solves"):
+            if name in wb.sheetnames:
+                ws = wb[name]
+                assert ws.page_setup.orientation == "landscape"
+                assert ws.print_title_cols == "$A:$I" and ws.print_title_rows == "$4:$5"
         wb.close()
 
 
@@ -270,8 +287,17 @@ def test_model_sections_outline_totals_and_units(built: dict[str, Path]) -> None
             if ws.cell(r, 1).value and not ws.cell(r, 3).value:
                 current = str(ws.cell(r, 1).value)
             section_of_row[r] = current
+        derived = [i.key for i in model.items if i.shape == "series" and i.derived]
+        if derived:  # plug-back blocks and variants: on the Solves sheet, folded
+            solves = wb["Solves"]
+            on_solves = {
+                str(solves.cell(r, 3).value): r for r in range(PERIOD_ROW + 2, solves.max_row + 1)
+            }
+            for key in derived:
+                assert key not in rows and key in on_solves, (name, key)
+                assert solves.row_dimensions[on_solves[key]].hidden, (name, key)
         for item in model.items:
-            if item.shape != "series":
+            if item.shape != "series" or item.derived:
                 continue
             r = rows[item.key]
             # under its section's header, folded by the outline
@@ -289,7 +315,8 @@ def test_model_sections_outline_totals_and_units(built: dict[str, Path]) -> None
                 assert total == f"=SUM({item.key})", (name, item.key, total)
             else:
                 assert total is None, (name, item.key, total)
-        assert {i.section for i in model.items if i.shape == "series"} - {""} <= headers
+        sections = {i.section for i in model.items if i.shape == "series" and not i.derived}
+        assert sections - {""} <= headers
         # rows of one section are contiguous: each header appears once
         names = [
             str(ws.cell(r, 1).value)
@@ -309,7 +336,7 @@ def test_master_check_word_on_every_sheet(built: dict[str, Path]) -> None:
     for name, path in built.items():
         wb = openpyxl.load_workbook(path)
         values = openpyxl.load_workbook(path, data_only=True)
-        for sheet in SHEET_NAMES:
+        for sheet in _visible(wb):
             cells = [
                 c
                 for row in wb[sheet].iter_rows(max_row=12)
@@ -340,7 +367,7 @@ def test_cover_contents_links_and_caveats_in_full(built: dict[str, Path]) -> Non
         links = {
             c.value: c.hyperlink.location for row in ws.iter_rows() for c in row if c.hyperlink
         }
-        assert links == {s: f"'{s}'!A1" for s in SHEET_NAMES[1:]}, links
+        assert links == {s: f"'{s}'!A1" for s in _visible(wb)[1:]}, links
         found = [c for row in ws.iter_rows() for c in row if c.value == sc.description]
         assert found, name
         cell = found[0]

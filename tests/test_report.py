@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from html.parser import HTMLParser
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from econ.analysis.instruments import with_comparison
+from econ.display import format_item
 from econ.engine import evaluate
 from econ.report import build_charts, format_value, render_summary, write_summary
 from econ.report.svg import Series, bar_line_chart, line_chart, nice_ticks
@@ -57,8 +61,84 @@ def _parse(html: str) -> _Collect:
 
 @pytest.fixture(params=SEEDS, ids=lambda p: p.stem)
 def seed(request: pytest.FixtureRequest):
-    scenario = load_scenario(request.param)
+    """A seed as its page shows it: a project with its instrument comparison."""
+    scenario = with_comparison(load_scenario(request.param))
     return scenario, evaluate(scenario)
+
+
+PROJECT_SEEDS = [p for p in SEEDS if load_scenario(p).model.name == "project"]
+
+
+@pytest.mark.parametrize("path", PROJECT_SEEDS, ids=lambda p: p.stem)
+def test_instrument_table_cheapest_first_from_plug_back(path: Path) -> None:
+    """Issue 11 items 3-4: every instrument in a table, cheapest first. Each
+    size within its terms is checked by plugging it back into the project
+    model alone (NPV 0 with no other support), and its fiscal cost is the
+    project model's own fiscal cost of that support: an evaluation that
+    shares no solve with the comparison."""
+    from econ.model.definition.instruments import INSTRUMENT_SWITCHES
+    from econ.model.definition.project import INSTRUMENTS, OFF_BUDGET
+
+    base = load_scenario(path)
+    scenario = with_comparison(base)
+    results = evaluate(scenario)
+    html = render_summary(scenario, results)
+    body = re.search(r'<table class="reflow" id="instrument-table">(.*?)</table>', html, re.S)
+    assert body, path.stem
+    rows = re.findall(r'<tr id="instrument-([a-z_]+)" data-value="([^"]*)">(.*?)</tr>', body[1])
+    assert sorted(r[0] for r in rows) == sorted(spec[0] for spec in INSTRUMENTS)
+    values = results.scalars()
+    costs: dict[str, float] = {}
+    for name, _, variable, _, key, _, _ in INSTRUMENTS:
+        size = values[key]
+        row = next(r for r in rows if r[0] == name)
+        spec = base.model.input(variable) if variable in base.model.input_keys else None
+        inside = (
+            spec is not None
+            and math.isfinite(size)
+            and bool(spec.ok(np.array([[size]]), base.start_year, base.years[-1])[0, 0])
+        )
+        if not math.isfinite(size):
+            assert "no size breaks even" in row[2], name
+            continue
+        if spec is None:
+            continue
+        if not inside:
+            why = "not needed" if size < 0 else "beyond the instrument&#39;s terms"
+            assert why in row[2], (name, row[2])
+            continue
+        alone = evaluate(base, {**dict(INSTRUMENT_SWITCHES), variable: size})
+        npv = float(alone.values["npv_usd"][0, 0])
+        scale = float(alone.values["capex_usd"][0, 0]) if "capex_usd" in alone.values else 1e9
+        assert abs(npv) <= 1e-6 * scale, (name, npv)
+        cost = float(alone.values["fiscal_cost_usd"][0, 0])
+        assert float(row[1]) == pytest.approx(cost, rel=1e-9, abs=1e-3), name
+        item = scenario.model.item(f"{name}_fiscal_cost_usd")
+        assert f">{format_item(cost, item)}<" in row[2], (name, row[2])
+        costs[name] = cost
+    # cheapest first among those within their terms (a tie within the checks'
+    # tolerance of the budget in table order), then the others
+    shown = [r[0] for r in rows if r[0] in costs]
+    assert [r[0] for r in rows][: len(shown)] == shown
+    order = [spec[0] for spec in INSTRUMENTS]
+    tie = 1e-9 * float(results.values["budget_usd"][0, 0])
+    for a, b in itertools.pairwise(shown):
+        assert costs[a] <= costs[b] + tie, (a, b)
+        if abs(costs[a] - costs[b]) <= tie:
+            assert order.index(a) < order.index(b), (a, b)
+    # the headline's cheapest budget instrument and the budget coverage it implies
+    budget = {n: c for n, c in costs.items() if n not in OFF_BUDGET}
+    if budget:
+        cheapest = min(budget, key=lambda n: budget[n])
+        assert values["cheapest_fiscal_cost_usd"] == pytest.approx(budget[cheapest], rel=1e-9)
+        label = next(spec[1] for spec in INSTRUMENTS if spec[0] == cheapest)
+        assert f'id="cheapest-instrument">{label.replace("&", "&amp;")}<' in html
+        funded = float(results.values["budget_usd"][0, 0]) / budget[cheapest]
+        assert values["projects_funded"] == pytest.approx(funded, rel=1e-9)
+    # the bar chart of fiscal cost: one bar per instrument within its terms, text escaped
+    chart = re.search(r'<svg class="chart hbar wide" id="instrument-cost".*?</svg>', html, re.S)
+    assert chart and chart[0].count('class="series"') == len(costs)
+    assert "R&D" not in chart[0] and "<script" not in html
 
 
 def test_title_is_escaped(seed) -> None:
@@ -179,7 +259,9 @@ def test_charts_have_content(seed) -> None:
     html = render_summary(scenario, results)
     parsed = _parse(html)
     tornado = 2 if 'id="chart-tornado"' in html else 0  # the Sensitivity section's
-    assert len(parsed.svgs) == 2 * len(drawn) + tornado
+    instruments = 2 if 'id="instrument-cost"' in html else 0  # fiscal cost by instrument
+    assert instruments == (2 if scenario.model.name == "project" else 0)
+    assert len(parsed.svgs) == 2 * len(drawn) + tornado + instruments
     assert all(n > 0 for n in parsed.svgs)
     for chart in drawn:
         assert chart.render_ms >= 0 and chart.svg.startswith("<svg")

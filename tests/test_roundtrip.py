@@ -124,6 +124,31 @@ def test_output_folder_leaves_the_edited_file_alone(tmp_path: Path) -> None:
     assert not (tmp_path / "national_ree_gap.edited-backup.xlsx").exists()
 
 
+def test_workbook_of_the_earlier_layout_reads_and_rebuilds(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A project workbook from before the Instruments and Solves sheets (its
+    derived blocks were on the Model sheet): the Assumptions sheet reads back
+    the same, the rebuild adds the two sheets and says so once, instead of
+    a warning for every cell that moved."""
+    path = _built(tmp_path, "magnets_plant")
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames[5:7] == ["Instruments", "Solves"]
+    del wb["Instruments"], wb["Solves"]
+    old = tmp_path / "old" / "magnets_plant.xlsx"
+    old.parent.mkdir()
+    wb.save(old)
+    read = read_workbook(old)
+    assert read.scenario == read_workbook(path).scenario
+    capsys.readouterr()
+    assert main(["build", str(old), "-o", str(tmp_path / "out")]) == 0
+    text = capsys.readouterr().out
+    warnings = [line for line in text.splitlines() if "warning:" in line]
+    assert len(warnings) == 1 and "'Instruments', 'Solves'" in warnings[0], warnings
+    rebuilt = openpyxl.load_workbook(tmp_path / "out" / "magnets_plant.xlsx")
+    assert {"Instruments", "Solves"} <= set(rebuilt.sheetnames)
+
+
 def test_export_then_rebuild_is_a_fixed_point(tmp_path: Path) -> None:
     path = _built(tmp_path, "solikamsk_separation")
     _edit(path, capex_usd=300e6, tax_rate=0.2)

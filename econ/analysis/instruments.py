@@ -13,6 +13,7 @@ model with a solve per instrument, each proven by its plug-back block.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -21,11 +22,59 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from econ.engine import scenario_arrays
-from econ.model.definition.project import INSTRUMENTS, instrument_comparison
+from econ.model.definition.project import (
+    COMPARISON,
+    INSTRUMENTS,
+    OFF_BUDGET,
+    instrument_comparison,
+)
 from econ.model.evaluate import evaluate_model
+from econ.model.schema import Model
 from econ.scenario import Scenario, denominated
 
-__all__ = ["InstrumentRow", "compare_instruments"]
+__all__ = [
+    "InstrumentRow",
+    "cheapest_instrument",
+    "compare_instruments",
+    "instrument_keys",
+    "with_comparison",
+]
+
+
+def instrument_keys(model: Model) -> set[str]:
+    """The comparison's own metrics (each instrument's breakeven size, fiscal
+    cost, rank...): details of the Instruments table, not of a headline."""
+    out = {i.key for i in model.items_with("metric") if i.section == COMPARISON}
+    return out | {spec[4] for spec in INSTRUMENTS if spec[4] in model}
+
+
+def cheapest_instrument(values: dict[str, float]) -> str | None:
+    """The label of the cheapest budget instrument whose breakeven size is
+    within its terms, from one evaluation of the comparison (its ranks), or
+    None (not a comparison, or no such instrument)."""
+    best: tuple[float, str] | None = None
+    for name, label, *_ in INSTRUMENTS:
+        rank, within = values.get(f"{name}_rank"), values.get(f"{name}_within_terms")
+        if rank is None or within != 1.0 or name in OFF_BUDGET:
+            continue
+        if best is None or rank < best[0]:
+            best = (rank, label)
+    return None if best is None else best[1]
+
+
+def with_comparison(scenario: Scenario) -> Scenario:
+    """``scenario`` with the instrument comparison in its model, for a
+    project (every instrument's breakeven size, fiscal cost and ranking, the
+    cheapest budget instrument): what a workbook, an HTML summary and
+    ``econ show`` present. Other scenarios are returned as they are.
+
+    The comparison solves one breakeven size per instrument, so it is
+    evaluated for the outputs of one scenario, not in bulk (sweeps, Monte
+    Carlo evaluate the project model alone)."""
+    if scenario.model.name != "project" or "cheapest_fiscal_cost_usd" in scenario.model:
+        return scenario
+    in_rubles = tuple(sorted(a.given_as for a in scenario.assumptions.values() if a.given_as))
+    return dataclasses.replace(scenario, model=denominated(instrument_comparison(), in_rubles))
 
 
 @dataclass(frozen=True)
@@ -96,8 +145,7 @@ def compare_instruments(scenario: Scenario) -> list[InstrumentRow]:
         raise ValueError(
             f"{scenario.name}: instruments compare projects, not {scenario.model.name!r}"
         )
-    in_rubles = tuple(sorted(a.given_as for a in scenario.assumptions.values() if a.given_as))
-    model = denominated(instrument_comparison(), in_rubles)
+    model = with_comparison(scenario).model
     arrays = scenario_arrays([scenario])
     values = evaluate_model(model, arrays, scenario.start_year, scenario.horizon_yr)
     rows = []

@@ -558,6 +558,15 @@ def _unsupported_edits(path: Path, wb: Any) -> Iterator[str]:
 def formula_changes(edited: Path, rebuilt: Path) -> list[str]:
     """Formula cells of ``edited`` that differ from the rebuilt workbook's."""
     a, b = _load(edited, data_only=False), _load(rebuilt, data_only=False)
+    missing = [n for n in b.sheetnames if n not in a.sheetnames]
+    if missing:
+        # An earlier layout (before the Instruments and Solves sheets), or a
+        # deleted sheet: rows moved, so a cell-by-cell comparison says nothing.
+        return [
+            f"the rebuilt workbook adds the sheet{'s' if len(missing) > 1 else ''} "
+            f"{', '.join(repr(n) for n in missing)} (an earlier econ layout, or deleted): "
+            "formulas were not compared; the rebuild has the model's formulas"
+        ]
     out = []
     for name in b.sheetnames:
         if name not in a.sheetnames or name in ("Assumptions", META_SHEET):

@@ -73,7 +73,7 @@ from econ.model import units
 from econ.model.excel_backend import NOT_AVAILABLE_VALUE, FormulaContext, to_formula
 from econ.model.expr import Expr, Irr, Ref, Sum, as_node
 from econ.model.numpy_backend import evaluate as np_evaluate
-from econ.model.schema import InputSpec, LineItem
+from econ.model.schema import InputSpec, LineItem, Model
 from econ.scenario import Scenario, to_toml
 
 __all__ = [
@@ -85,12 +85,24 @@ __all__ = [
     "write_workbook",
 ]
 
+_COMPARISON = "Instrument comparison"  # econ.model.definition.project.COMPARISON
 #: Zero-based column of the first timeline year, on Model and Assumptions (J):
 #: on Assumptions, columns A-I hold key, label, value, unit, low, high, basis,
 #: source and note, and an input given per year continues its row from J.
 FIRST_COL = 9
 #: The visible sheets, in order (the hidden metadata sheet is ``_econ``).
-SHEET_NAMES = ("Cover", "Assumptions", "Model", "Results", "Checks", "Charts")
+#: Instruments and Solves appear where the model has an instrument
+#: comparison or derived blocks (solves, variants).
+SHEET_NAMES = (
+    "Cover",
+    "Assumptions",
+    "Model",
+    "Results",
+    "Checks",
+    "Instruments",
+    "Solves",
+    "Charts",
+)
 #: Longest text in one metadata cell (Excel's limit is 32,767 characters).
 _CHUNK = 30_000
 #: Zero-based rows of the year and period counters on the Model sheet (4, 5).
@@ -119,6 +131,15 @@ class Layout:
     model_rows: dict[str, int] = field(default_factory=dict)
     year_inputs: dict[str, int] = field(default_factory=dict)
     input_cells: dict[str, str] = field(default_factory=dict)
+    #: The sheet of a timeline row not on Model (Solves, Instruments).
+    row_sheet: dict[str, str] = field(default_factory=dict)
+    #: The sheet whose formulas are being rendered: rows elsewhere are qualified.
+    current: str = "Model"
+
+    def _on(self, name: str) -> str:
+        """``Sheet!`` for a row on another sheet than the one rendered."""
+        sheet = self.row_sheet.get(name, "Model")
+        return "" if sheet == self.current else f"{sheet}!"
 
     @property
     def last_col(self) -> int:
@@ -129,11 +150,12 @@ class Layout:
         if name in ("year", "period"):
             if col is None:
                 raise ValueError(f"{name!r} is a timeline row; it has no single value")
-            return f"{col}${(YEAR_ROW if name == 'year' else PERIOD_ROW) + 1}"
+            where = "" if self.current == "Model" else "Model!"
+            return f"{where}{col}${(YEAR_ROW if name == 'year' else PERIOD_ROW) + 1}"
         if name in self.model_rows:
             if col is None:
                 raise ValueError(f"{name!r} is a timeline row; it has no single value")
-            return f"{col}{self.model_rows[name] + 1}"
+            return f"{self._on(name)}{col}{self.model_rows[name] + 1}"
         if name in self.year_inputs:
             if col is None:
                 raise ValueError(f"{name!r} is given per year; it has no single value")
@@ -153,7 +175,7 @@ class Layout:
         first = xl_col_to_name(FIRST_COL)
         if name in self.model_rows:
             r = self.model_rows[name] + 1
-            return f"${first}{r}:{col}{r}"
+            return f"{self._on(name)}${first}{r}:{col}{r}"
         if name in self.year_inputs:
             r = self.year_inputs[name] + 1
             return f"Assumptions!${first}${r}:{col}${r}"
@@ -172,7 +194,7 @@ class Layout:
     def _prev(self, name: str) -> str:
         if name not in self.model_rows:
             raise ValueError(f"{name!r} is not a Model row; its previous year has no cell")
-        return f"{_PREV}{self.model_rows[name] + 1}"
+        return f"{self._on(name)}{_PREV}{self.model_rows[name] + 1}"
 
     def row_formula(self, item: LineItem) -> Callable[[int], str]:
         """Render a series item once; return a function giving its formula
@@ -340,6 +362,22 @@ class _Rows:
     sections: list[tuple[int, int]] = field(default_factory=list)  # first, last row
 
 
+@dataclass
+class _Timeline:
+    """A planned block of timeline rows on one sheet (see ``plan_timeline``)."""
+
+    sheet: str
+    series: list[LineItem]
+    scalars: list[LineItem]
+    echo: list[str]
+    placed: list[tuple[int, str, list[tuple[int, LineItem | str]]]] = field(default_factory=list)
+    rows: _Rows = field(default_factory=_Rows)
+    chart_rows: dict[str, int] = field(default_factory=dict)
+    totals: dict[str, tuple[Expr, float | str, str]] = field(default_factory=dict)
+    scalar_start: int = 0
+    end: int = 0
+
+
 def _row_breaks(rows: _Rows, first: int, last: int, page: float, fixed: float) -> list[int]:
     """Rows before which a page starts, so that every page holds at most
     ``page`` points of rows (after ``fixed`` points of repeated header rows)
@@ -362,6 +400,43 @@ def _row_breaks(rows: _Rows, first: int, last: int, page: float, fixed: float) -
         used += h
         r += 1
     return breaks
+
+
+@dataclass(frozen=True)
+class _Instrument:
+    """One row of the Instruments sheet: an instrument of the comparison."""
+
+    name: str
+    label: str
+    variable: str
+    unit: str
+    solve: str
+    prefix: str
+    terms: tuple[str, ...]
+
+
+def _instrument_table(model: Model) -> list[_Instrument]:
+    """The instruments a model compares (its ``{name}_fiscal_cost_usd``
+    metrics), in definition order; empty for other models."""
+    from econ.model.definition.project import INSTRUMENT_TERMS, INSTRUMENTS
+
+    return [
+        _Instrument(name, label, variable, unit, key, prefix, INSTRUMENT_TERMS.get(name, ()))
+        for name, label, variable, unit, key, prefix, _ in INSTRUMENTS
+        if f"{name}_fiscal_cost_usd" in model and f"{name}_rank" in model
+    ]
+
+
+def _status(size: float, within: float) -> str:
+    """Why an instrument can or cannot break the project even (its table's
+    Status column; the workbook's formula says the same)."""
+    if within == 1.0:
+        return "within its terms"
+    if math.isnan(size):
+        return "no size breaks even"
+    if size < 0:
+        return "not needed"
+    return "beyond the instrument's terms"
 
 
 class _Builder:
@@ -500,33 +575,84 @@ class _Builder:
 
     # -- sheets ---------------------------------------------------------
     def build(self) -> None:
-        cover, assumptions, model, results, checks, charts = (
-            self.wb.add_worksheet(name, worksheet_class=_Sheet) for name in SHEET_NAMES
+        model = self.model
+        table = _instrument_table(model)
+        calc = [i for i in model.items if i.role == "calc"]
+        main = [i for i in calc if not i.derived and i.section != _COMPARISON]
+        # Solves: plug-back blocks, variants, and the comparison's yearly rows.
+        derived = [i for i in calc if i.derived or i.section == _COMPARISON]
+        on_instruments = (
+            {
+                i.key
+                for i in model.items_with("metric")
+                if i.section == _COMPARISON and not i.headline
+            }
+            | {row.solve for row in table if not model.item(row.solve).headline}
+            if table
+            else set()
         )
+        names = ["Cover", "Assumptions", "Model", "Results", "Checks"]
+        if table:
+            names.append("Instruments")
+        if derived:
+            names.append("Solves")
+        names.append("Charts")
+        self.sheet_names = tuple(names)
+        sheets = {name: self.wb.add_worksheet(name, worksheet_class=_Sheet) for name in names}
         meta = self.wb.add_worksheet("_econ", worksheet_class=_Sheet)
-        self.assumptions(assumptions)
-        self.model_sheet(model)
+        self.assumptions(sheets["Assumptions"])
+        # Every timeline row is placed before any formula is written.
+        charted = [s.key for chart in model.charts for s in chart.series]
+        echo = [k for k in dict.fromkeys(charted) if k in model.input_keys]
+        plans = {
+            "Model": self.plan_timeline(
+                "Model",
+                [i for i in main if i.shape == "series"],
+                [i for i in main if i.shape == "scalar"],
+                echo,
+            )
+        }
+        if derived:
+            # The yearly cost to the state at each breakeven size sits with the
+            # plug-back blocks it reads; the Instruments sheet sums it up.
+            plans["Solves"] = self.plan_timeline(
+                "Solves",
+                [i for i in derived if i.shape == "series"],
+                [i for i in derived if i.shape == "scalar"],
+            )
+        if table:
+            self.instruments_rows(table)
+        self.model_sheet(sheets["Model"], plans["Model"])
+        if derived:
+            self.solves_sheet(sheets["Solves"], plans["Solves"])
+        if table:
+            self.instruments_sheet(sheets["Instruments"], table)
         self.scalar_sheet(
-            results,
+            sheets["Results"],
             "Results",
-            self.model.items_with("metric"),
-            "Key metrics, computed from the Model sheet.",
+            [i for i in model.items_with("metric") if i.key not in on_instruments],
+            "Key metrics, computed from the Model sheet."
+            + (
+                " Each instrument's breakeven size and cost: the Instruments sheet."
+                if table
+                else ""
+            ),
         )
         self.scalar_sheet(
-            checks,
+            sheets["Checks"],
             "Checks",
-            self.model.items_with("check"),
+            model.items_with("check"),
             "Identities that must hold: 1 = pass, 0 = fail.",
             is_checks=True,
         )
-        self.bounds_block(checks, 4 + len(self.model.items_with("check")) + 1)
-        self.charts(charts)
+        self.bounds_block(sheets["Checks"], 4 + len(model.items_with("check")) + 1)
+        self.charts(sheets["Charts"])
         if self.extra_sheets is not None:  # analysis sheets: econ.excel.sheets_risk
             self.extra_sheets(self.wb)
-        self.cover(cover)
+        self.cover(sheets["Cover"])
         self.meta(meta)
         meta.hide()
-        cover.activate()
+        sheets["Cover"].activate()
 
     def cover(self, ws: Worksheet) -> None:
         sc, st = self.sc, self.st
@@ -596,8 +722,12 @@ class _Builder:
             "Results": "Key metrics computed from the Model sheet.",
             "Checks": "Identities that must hold, and the master check.",
             "Charts": "Charts drawn from Model rows.",
+            "Instruments": "Each state instrument at its breakeven size: terms, size (solved, "
+            "proven by its plug-back NPV), fiscal cost, ranking cheapest first.",
+            "Solves": "The model re-evaluated at each solved value (plug-back blocks) and "
+            "the project without support.",
         }
-        for name in SHEET_NAMES[1:]:
+        for name in self.sheet_names[1:]:
             ws.write_url(r, 0, f"internal:'{name}'!A1", self.link, string=name)
             self.text(ws, r, 1, contents.get(name, ""), self.top)
             r += 1
@@ -676,6 +806,33 @@ class _Builder:
             self.text(ws, r, 0, item.label, self.top)
             self.formula(ws, r, 1, f'=IF(ISNA({key}),"{na}",{key})', fmt, cached)
             self.wrapped(ws, r, [(item.label, widths[0])])
+            r += 1
+        table = _instrument_table(self.model)
+        if table and "cheapest_sort_key_usd" in self.model:
+            from econ.analysis.instruments import cheapest_instrument
+            from econ.model.definition.project import OFF_BUDGET
+
+            rows, n = self.inst_rows, len(table)
+            labels = (
+                f"Instruments!{xl_rowcol_to_cell(rows['table_first'], 0, True, True)}:"
+                f"{xl_rowcol_to_cell(rows['table_first'] + n - 1, 0, True, True)}"
+            )
+            ranks = (
+                f"Instruments!{xl_rowcol_to_cell(rows['table_first'], 10, True, True)}:"
+                f"{xl_rowcol_to_cell(rows['table_first'] + n - 1, 10, True, True)}"
+            )
+            budget = ",".join(f"{t.name}_rank" for t in table if t.name not in OFF_BUDGET)
+            none = "none within its terms"
+            self.text(ws, r, 0, "Cheapest budget instrument", self.top)
+            self.formula(
+                ws,
+                r,
+                1,
+                f"=IF(ISNUMBER(cheapest_fiscal_cost_usd),"
+                f'INDEX({labels},MATCH(MIN({budget}),{ranks},0),1),"{none}")',
+                self.bold_top,
+                cheapest_instrument(self.res.scalars()) or none,
+            )
             r += 1
         self.text(
             ws, r, 1, "Live from the Results sheet: they follow every edit.", self.st.subtitle
@@ -860,15 +1017,19 @@ class _Builder:
             r += 1
         return r
 
-    def model_sheet(self, ws: Worksheet) -> None:
-        st, lay, res = self.st, self.layout, self.res
-        series = [i for i in self.model.items if i.shape == "series"]
-        scalars = [i for i in self.model.items if i.shape == "scalar" and i.role == "calc"]
-        charted = [s.key for chart in self.model.charts for s in chart.series]
-        echo = [k for k in dict.fromkeys(charted) if k in self.model.input_keys]
-
-        # Rows grouped by section, in the order sections first appear (a
-        # formula refers to its rows by address, so any order computes the same).
+    def plan_timeline(
+        self,
+        sheet: str,
+        series: Sequence[LineItem],
+        scalars: Sequence[LineItem],
+        echo: Sequence[str] = (),
+        first_row: int = PERIOD_ROW + 2,
+    ) -> _Timeline:
+        """Rows of a timeline block on ``sheet`` (Model, Solves, Instruments):
+        sections in the order they first appear, then scalar workings. Every
+        block is placed before any formula is written: formulas refer to rows
+        further down and on other sheets."""
+        lay = self.layout
         groups: dict[str, list[LineItem]] = {}
         for item in series:
             groups.setdefault(item.section, []).append(item)
@@ -877,15 +1038,39 @@ class _Builder:
         ]
         if echo:
             plan.append(("Inputs drawn by the charts", list(echo)))
+        tl = _Timeline(sheet, list(series), list(scalars), list(echo))
+        r = first_row
+        for name, entries in plan:
+            head = r
+            r += 1
+            members: list[tuple[int, LineItem | str]] = []
+            for entry in entries:
+                if isinstance(entry, str):
+                    tl.chart_rows[entry] = r
+                else:
+                    lay.model_rows[entry.key] = r
+                    if sheet != "Model":
+                        lay.row_sheet[entry.key] = sheet
+                members.append((r, entry))
+                r += 1
+            tl.placed.append((head, name, members))
+            tl.rows.sections.append((head, r - 1))
+        tl.scalar_start = r + 1 if scalars else r
+        for k, item in enumerate(scalars):
+            row = tl.scalar_start + 1 + k
+            _safe_define(
+                self.wb,
+                item.key,
+                f"{sheet}!{xl_rowcol_to_cell(row, _VALUE_COL, row_abs=True, col_abs=True)}",
+            )
+        tl.end = tl.scalar_start + len(scalars) + 1 if scalars else r
+        return tl
 
-        # Column widths from content (character units).
-        label_w = 34.0
-        year_w = 5.0
-        total_w = 6.0
-        unit_w = 5.0
-        key_w = 8.0
-        totals: dict[str, tuple[Expr, float | str, str]] = {}
-        for item in series:
+    def timeline_widths(self, tl: _Timeline) -> dict[str, float]:
+        """Column widths of a timeline sheet from its content (characters)."""
+        res, lay = self.res, self.layout
+        label_w, year_w, total_w, unit_w, key_w = 34.0, 5.0, 6.0, 5.0, 8.0
+        for item in tl.series:
             code = self.plain_code(item.unit, item.display)
             row_values = res.row(item.key)
             year_w = max(year_w, _row_width(row_values, code))
@@ -896,39 +1081,30 @@ class _Builder:
                 node = Sum(Ref(item.key))
                 value = np_evaluate(node, {item.key: row_values[None, :]}, lay.n_years)
                 cached = _cached(float(value[0, 0]))
-                totals[item.key] = (node, cached, total_unit)
+                tl.totals[item.key] = (node, cached, total_unit)
                 total_code = self.plain_code(total_unit, item.display)
                 total_w = max(total_w, formatted_width(cached, total_code))
-        for key in echo:
+        for key in tl.echo:
             spec = self.model.input(key)
             code = self.plain_code(spec.unit, spec.display)
             year_w = max(year_w, _row_width(res.row(key), code))
-        for item in scalars:
+        for item in tl.scalars:
             code = self.plain_code(item.unit, item.display)
             total_w = max(total_w, formatted_width(_scalar(res, item.key), code))
             unit_w = max(unit_w, len(item.unit))
-        year_w, total_w, unit_w = year_w + 2, total_w + 2, unit_w + 2
-        ws.set_column(0, 0, label_w)
-        ws.set_column(1, 1, unit_w)
-        # Keys (the defined names formulas use) in a collapsed outline column.
-        ws.set_column(2, 2, key_w + 1, None, {"level": 1, "hidden": True})
-        ws.set_column(3, 3, total_w, None, {"collapsed": True})
-        ws.set_column(4, FIRST_COL - 1, 2, None, {"hidden": True})
-        ws.set_column(FIRST_COL, lay.last_col, year_w)
-        self.widths = {"label": label_w, "unit": unit_w, "total": total_w, "year": year_w}
+            key_w = max(key_w, len(item.key))
+        return {
+            "label": label_w,
+            "unit": unit_w + 2,
+            "key": key_w,
+            "total": total_w + 2,
+            "year": year_w + 2,
+        }
 
-        self.text(ws, 0, 0, "Model", st.title)
-        self.banner(ws, 0, 1, 3)
-        self.text(
-            ws,
-            1,
-            0,
-            "One line item a row, one formula along each row; inputs by their defined names "
-            "(Assumptions). Totals add yearly amounts (X/yr) over the timeline; "
-            "+/- at the left folds a section, + above column D shows the keys.",
-            st.subtitle,
-        )
-        first, last = xl_col_to_name(FIRST_COL), xl_col_to_name(lay.last_col)
+    def timeline_header(self, ws: Worksheet, sheet: str) -> None:
+        """The year and period rows: live on Model, echoing Model elsewhere
+        (so a formula's year and period read the same rows on every sheet)."""
+        st, lay = self.st, self.layout
         self.headers(ws, YEAR_ROW, ["Line item", "Unit", "Key", "Total"])
         self.text(ws, PERIOD_ROW, 0, "Period", st.period)
         self.text(ws, PERIOD_ROW, 1, "#", st.period)
@@ -936,49 +1112,48 @@ class _Builder:
         for i, year in enumerate(self.years):
             c = FIRST_COL + i
             col = xl_col_to_name(c)
-            self.formula(
-                ws,
-                PERIOD_ROW,
-                c,
-                f"=COLUMN()-COLUMN(${xl_col_to_name(FIRST_COL - 1)}{PERIOD_ROW + 1})",
-                st.period,
-                i + 1,
-            )
-            self.formula(ws, YEAR_ROW, c, f"=start_year+{col}{PERIOD_ROW + 1}-1", st.year, year)
-        _safe_define(self.wb, YEAR_NAME, f"Model!${first}${YEAR_ROW + 1}:${last}${YEAR_ROW + 1}")
-        _safe_define(
-            self.wb, PERIOD_NAME, f"Model!${first}${PERIOD_ROW + 1}:${last}${PERIOD_ROW + 1}"
-        )
-
-        # Row numbers first: formulas may refer to rows further down.
-        rows = _Rows()
-        r = PERIOD_ROW + 2
-        placed: list[tuple[int, str, list[tuple[int, LineItem | str]]]] = []
-        chart_rows: dict[str, int] = {}
-        for name, entries in plan:
-            head = r
-            r += 1
-            members: list[tuple[int, LineItem | str]] = []
-            for entry in entries:
-                if isinstance(entry, str):
-                    chart_rows[entry] = r
-                else:
-                    lay.model_rows[entry.key] = r
-                members.append((r, entry))
-                r += 1
-            placed.append((head, name, members))
-            rows.sections.append((head, r - 1))
-        scalar_start = r + 1 if scalars else r
-        for k, item in enumerate(scalars):
-            row = scalar_start + 1 + k
+            if sheet == "Model":
+                period = f"=COLUMN()-COLUMN(${xl_col_to_name(FIRST_COL - 1)}{PERIOD_ROW + 1})"
+                year_f = f"=start_year+{col}{PERIOD_ROW + 1}-1"
+            else:
+                period = f"=Model!{col}${PERIOD_ROW + 1}"
+                year_f = f"=Model!{col}${YEAR_ROW + 1}"
+            self.formula(ws, PERIOD_ROW, c, period, st.period, i + 1)
+            self.formula(ws, YEAR_ROW, c, year_f, st.year, year)
+        if sheet == "Model":
+            first, last = xl_col_to_name(FIRST_COL), xl_col_to_name(lay.last_col)
             _safe_define(
-                self.wb,
-                item.key,
-                f"Model!{xl_rowcol_to_cell(row, _VALUE_COL, row_abs=True, col_abs=True)}",
+                self.wb, YEAR_NAME, f"Model!${first}${YEAR_ROW + 1}:${last}${YEAR_ROW + 1}"
+            )
+            _safe_define(
+                self.wb, PERIOD_NAME, f"Model!${first}${PERIOD_ROW + 1}:${last}${PERIOD_ROW + 1}"
             )
 
-        for head, name, members in placed:
-            ws.set_row(head, None, self.section)
+    def timeline_columns(self, ws: Worksheet, w: dict[str, float]) -> None:
+        lay = self.layout
+        ws.set_column(0, 0, w["label"])
+        ws.set_column(1, 1, w["unit"])
+        # Keys (the defined names formulas use) in a collapsed outline column.
+        ws.set_column(2, 2, w["key"] + 1, None, {"level": 1, "hidden": True})
+        ws.set_column(3, 3, w["total"], None, {"collapsed": True})
+        ws.set_column(4, FIRST_COL - 1, 2, None, {"hidden": True})
+        ws.set_column(FIRST_COL, lay.last_col, w["year"])
+
+    def write_timeline(
+        self, ws: Worksheet, tl: _Timeline, w: dict[str, float], *, collapsed: bool = False
+    ) -> None:
+        """The rows of a planned timeline block: one formula along each row,
+        a total where the row adds up, then the scalar workings. ``collapsed``:
+        each section folded under its header (+ at the left opens it; folded
+        rows do not print)."""
+        st, lay, res = self.st, self.layout, self.res
+        fold = {"level": 1, "hidden": True} if collapsed else {"level": 1}
+        lay.current = tl.sheet
+        label_w = w["label"]
+        first, last = xl_col_to_name(FIRST_COL), xl_col_to_name(lay.last_col)
+        rows = tl.rows
+        for head, name, members in tl.placed:
+            ws.set_row(head, None, self.section, {"collapsed": True} if collapsed else None)
             self.text(ws, head, 0, name, self.section)
             for row, entry in members:
                 if isinstance(entry, str):
@@ -993,8 +1168,8 @@ class _Builder:
                 self.text(ws, row, 1, header_unit(item.unit, item.display))
                 self.text(ws, row, 2, key_text, st.key)
                 lines = wrapped_lines(item.label, label_w)
-                ws.set_row(row, lines * LINE_PT if lines > 1 else None, None, {"level": 1})
-                rows.heights[row] = lines * LINE_PT
+                ws.set_row(row, lines * LINE_PT if lines > 1 else None, None, fold)
+                rows.heights[row] = 0.0 if collapsed else lines * LINE_PT
                 formula = lay.row_formula(item)
                 values = res.row(item.key)
                 for i in range(lay.n_years):
@@ -1002,21 +1177,20 @@ class _Builder:
                     self.formula(ws, row, c, "=" + formula(c), fmt, _cached(float(values[i])))
                 if isinstance(entry, str):
                     continue
-                total = totals.get(item.key)
+                total = tl.totals.get(item.key)
                 if total is not None:
                     total_node, cached, unit = total
                     text = to_formula(total_node, lay.context(None))
                     fmt = self.plain(unit, item.display)
                     self.formula(ws, row, _VALUE_COL, "=" + text, fmt, cached)
-                _safe_define(self.wb, item.key, f"Model!${first}${row + 1}:${last}${row + 1}")
-        self.chart_rows = {**lay.model_rows, **chart_rows}
-        if scalars:
-            ws.set_row(scalar_start, None, self.section)
-            self.text(ws, scalar_start, 0, "Scalar workings", self.section)
-            self.text(ws, scalar_start, _VALUE_COL, "Value", self.section)
+                _safe_define(self.wb, item.key, f"{tl.sheet}!${first}${row + 1}:${last}${row + 1}")
+        if tl.scalars:
+            ws.set_row(tl.scalar_start, None, self.section)
+            self.text(ws, tl.scalar_start, 0, "Scalar workings", self.section)
+            self.text(ws, tl.scalar_start, _VALUE_COL, "Value", self.section)
             ctx = lay.context(None)
-            for k, item in enumerate(scalars):
-                row = scalar_start + 1 + k
+            for k, item in enumerate(tl.scalars):
+                row = tl.scalar_start + 1 + k
                 self.text(ws, row, 0, item.label, self.label)
                 self.text(ws, row, 1, header_unit(item.unit, item.display))
                 self.text(ws, row, 2, item.key, st.key)
@@ -1031,15 +1205,18 @@ class _Builder:
                     self.plain(item.unit, item.display),
                     _scalar(res, item.key),
                 )
-            rows.sections.append((scalar_start, scalar_start + len(scalars)))
-            r = scalar_start + len(scalars) + 1
-        ws.outline_settings(True, False, True, False)  # section headers above their rows
-        ws.freeze_panes(PERIOD_ROW + 1, FIRST_COL)
+            rows.sections.append((tl.scalar_start, tl.scalar_start + len(tl.scalars)))
+        lay.current = "Model"
 
-        # Print: landscape, a fixed scale at which the row labels and a block
-        # of years fit a page, labels and the year header repeated on every page.
-        left = col_px(label_w) + col_px(unit_w) + col_px(total_w)
-        year = col_px(year_w)
+    def print_timeline(
+        self, ws: Worksheet, tl: _Timeline, w: dict[str, float], top: int, *, breaks: bool = True
+    ) -> None:
+        """Print: landscape, a fixed scale at which the row labels and a block
+        of years fit a page, labels and the year header repeated on every page."""
+        lay = self.layout
+        ws.outline_settings(True, False, True, False)  # section headers above their rows
+        left = col_px(w["label"]) + col_px(w["unit"]) + col_px(w["total"])
+        year = col_px(w["year"])
         page_w, page_h = LANDSCAPE_PT[0] * PAGE_FILL, LANDSCAPE_PT[1] * PAGE_FILL
         fit = max(1, int((page_w / MIN_PRINT_SCALE - left) // year))
         across = math.ceil(lay.n_years / fit)
@@ -1048,10 +1225,296 @@ class _Builder:
         self.page(ws, landscape=True, fit_width=False, repeat_rows=(YEAR_ROW, PERIOD_ROW))
         ws.set_print_scale(scale)
         ws.repeat_columns(0, FIRST_COL - 1)
-        ws.print_area(0, 0, r - 1, lay.last_col)
+        ws.print_area(0, 0, tl.end - 1, lay.last_col)
         ws.set_v_pagebreaks([FIRST_COL + per_page * i for i in range(1, across)])
-        usable = page_h * 100 / scale
-        ws.set_h_pagebreaks(_row_breaks(rows, PERIOD_ROW + 1, r - 1, usable, 2 * LINE_PT))
+        if breaks:  # folded rows do not print: the spreadsheet paginates what shows
+            usable = page_h * 100 / scale
+            ws.set_h_pagebreaks(_row_breaks(tl.rows, top, tl.end - 1, usable, 2 * LINE_PT))
+
+    def model_sheet(self, ws: Worksheet, tl: _Timeline) -> None:
+        st = self.st
+        w = self.timeline_widths(tl)
+        self.timeline_columns(ws, w)
+        self.widths = w
+        self.text(ws, 0, 0, "Model", st.title)
+        self.banner(ws, 0, 1, 3)
+        moved = (
+            " Solve plug-back blocks and variants are on the Solves sheet."
+            if "Solves" in self.sheet_names
+            else ""
+        )
+        self.text(
+            ws,
+            1,
+            0,
+            "One line item a row, one formula along each row; inputs by their defined names "
+            "(Assumptions). Totals add yearly amounts (X/yr) over the timeline; "
+            "+/- at the left folds a section, + above column D shows the keys." + moved,
+            st.subtitle,
+        )
+        self.timeline_header(ws, "Model")
+        self.write_timeline(ws, tl, w)
+        self.chart_rows = {
+            **{k: r for k, r in self.layout.model_rows.items() if k not in self.layout.row_sheet},
+            **tl.chart_rows,
+        }
+        ws.freeze_panes(PERIOD_ROW + 1, FIRST_COL)
+        self.print_timeline(ws, tl, w, PERIOD_ROW + 1)
+
+    def solves_sheet(self, ws: Worksheet, tl: _Timeline) -> None:
+        """Derived blocks: each solve's plug-back block (the model's own
+        formulas at the solved value), derivative rows and variants."""
+        st = self.st
+        w = self.timeline_widths(tl)
+        self.timeline_columns(ws, w)
+        self.text(ws, 0, 0, "Solves", st.title)
+        self.banner(ws, 0, 1, 3)
+        self.text(
+            ws,
+            1,
+            0,
+            "The model re-evaluated by its own formulas at each solved value (plug-back "
+            "blocks: their target must read 0, a check on the Checks sheet), the derivative "
+            "rows of exact one-step solves, the variants (the project without support) and "
+            "the yearly cost to the state at each instrument's breakeven size. Derived from "
+            "the same definitions as the Model sheet. Each block is folded: + at the left "
+            "opens it (folded rows do not print); the scalar workings below show the results.",
+            st.subtitle,
+        )
+        self.timeline_header(ws, "Solves")
+        self.write_timeline(ws, tl, w, collapsed=True)
+        ws.freeze_panes(PERIOD_ROW + 1, FIRST_COL)
+        self.print_timeline(ws, tl, w, PERIOD_ROW + 1, breaks=False)
+
+    # -- the Instruments sheet -------------------------------------------
+    def instruments_rows(self, table: Sequence[_Instrument]) -> int:
+        """Place the Instruments sheet's blocks; the first row of its
+        timeline block (placed by :meth:`plan_timeline`)."""
+        n = len(table)
+        rows: dict[str, int] = {"rank_head": 3}
+        rows["rank_first"] = 5
+        rows["table_head"] = rows["rank_first"] + n + 1
+        rows["table_first"] = rows["table_head"] + 2
+        rows["notes"] = rows["table_first"] + n
+        rows["work_head"] = rows["notes"] + 3
+        n_work = sum(1 for _ in self._ranking_workings(table))
+        rows["terms_head"] = rows["work_head"] + 2 + n_work + 1
+        n_terms = sum(1 + len(self._terms(t)) for t in table)
+        rows["end"] = rows["terms_head"] + 2 + n_terms
+        self.inst_rows = rows
+        return rows["end"]
+
+    def _ranking_workings(self, table: Sequence[_Instrument]) -> Iterator[LineItem]:
+        for t in table:
+            yield self.model.item(f"{t.name}_sort_key_usd")
+        if "cheapest_sort_key_usd" in self.model:
+            yield self.model.item("cheapest_sort_key_usd")
+
+    def _terms(self, t: _Instrument) -> list[str]:
+        keys = [t.variable, *t.terms]
+        if f"{t.variable}_max" in self.model:
+            keys.append(f"{t.variable}_max")
+        return [k for k in keys if k in self.model]
+
+    def instruments_sheet(self, ws: Worksheet, table: Sequence[_Instrument]) -> None:
+        """Each instrument at its breakeven size: the ranking (live), the
+        table (size held by the engine where solved by econ, proven by its
+        plug-back NPV; fiscal cost, per tonne, budget share as formulas),
+        the ranking's workings and the terms. The yearly outlays and extra
+        tax at each breakeven size are rows of the Solves sheet."""
+        st, lay, res, model = self.st, self.layout, self.res, self.model
+        rows = self.inst_rows
+        lay.current = "Instruments"
+        ctx = lay.context(None)
+        label_w = 34.0
+        sort_w = max(formatted_width(_scalar(res, i.key), self.plain_code("USD")) for i in
+                     self._ranking_workings(table)) + 2  # fmt: skip
+        widths = {0: label_w, 1: 9.0, 3: max(14.0, sort_w), 4: 26.0, 5: 13.0, 6: 8.0}
+        widths |= {7: 13.0, 8: 12.0, 9: 9.0, 10: 6.0}
+        for c, width in widths.items():
+            ws.set_column(c, c, width)
+        key_w = max(len(t.name) for t in table) + 1
+        ws.set_column(2, 2, key_w, None, {"level": 1, "hidden": True})
+        self.text(ws, 0, 0, "Instruments", st.title)
+        self.banner(ws, 0, 1, 3)
+        self.text(
+            ws,
+            1,
+            0,
+            "Each instrument alone at its breakeven size (the smallest support at which the "
+            "NPV to equity is 0); fiscal cost = PV at the state's rate of the outlays less the "
+            "extra tax collected (its yearly rows are on the Solves sheet). Live formulas.",
+            st.subtitle,
+        )
+        n = len(table)
+        first, last = rows["table_first"], rows["table_first"] + n - 1
+
+        def col_range(c: int) -> str:
+            a = xl_rowcol_to_cell(first, c, row_abs=True, col_abs=True)
+            b = xl_rowcol_to_cell(last, c, row_abs=True, col_abs=True)
+            return f"{a}:{b}"
+
+        values = res.scalars()
+        size = {t.name: values[t.solve] for t in table}
+        within = {t.name: values[f"{t.name}_within_terms"] for t in table}
+        order = sorted(table, key=lambda t: values[f"{t.name}_rank"])
+        money, per_t, share = self.plain("USD"), self.plain("USD/t"), self.plain("1", "percent")
+        factor = st.formatted("0")  # ranks and 0/1
+
+        # Ranking, cheapest first: the table below sorted by its live ranks.
+        self.text(ws, rows["rank_head"], 0, "Ranking, cheapest first", st.bold)
+        self.text(
+            ws,
+            rows["rank_head"] + 1 - 1,
+            4,
+            "(within its terms first, by fiscal cost; the tariff is paid by buyers)",
+            st.subtitle,
+        )
+        head = ["Instrument", "Rank", "", "", "Status", "", "", "Fiscal cost (PV)", "Per t"]
+        head += ["Budget share"]
+        self.headers(ws, rows["rank_first"] - 1, head)
+        self.text(
+            ws, rows["rank_first"] - 1, 7, f"Fiscal cost (PV) [{header_unit('USD')}]", st.header
+        )
+        self.text(ws, rows["rank_first"] - 1, 8, "Per t [USD/t]", st.header)
+        for k, t in enumerate(order):
+            r = rows["rank_first"] + k
+            ws.write_number(r, 1, k + 1, factor)
+            rank_cell = xl_rowcol_to_cell(r, 1)
+            match = f"MATCH({rank_cell},{col_range(10)},0)"
+            for c, src, fmt, cached in (
+                (0, 0, self.label, t.label),
+                (4, 4, None, _status(size[t.name], within[t.name])),
+                (7, 7, money, _cached(values[f"{t.name}_fiscal_cost_usd"])),
+                (8, 8, per_t, _cached(values[f"{t.name}_fiscal_cost_usd_per_t"])),
+                (9, 9, share, _cached(values[f"{t.name}_budget_share"])),
+            ):
+                self.formula(ws, r, c, f"=INDEX({col_range(src)},{match},1)", fmt, cached)
+
+        # The table: one row per instrument, in definition order.
+        self.text(ws, rows["table_head"], 0, "Each instrument at its breakeven size", st.bold)
+        hr = rows["table_head"] + 1
+        self.headers(
+            ws,
+            hr,
+            ["Instrument", "Unit", "Key", "Breakeven size", "Status", "NPV at that size",
+             "Within terms", "Fiscal cost (PV)", "Per t", "Budget share", "Rank"],
+        )  # fmt: skip
+        self.text(ws, hr, 5, f"NPV at that size [{header_unit('USD')}]", st.header)
+        self.text(ws, hr, 7, f"Fiscal cost (PV) [{header_unit('USD')}]", st.header)
+        self.text(ws, hr, 8, "Per t [USD/t]", st.header)
+        for k, t in enumerate(table):
+            r = first + k
+            item = model.item(t.solve)
+            self.text(ws, r, 0, t.label, self.label)
+            self.text(ws, r, 1, header_unit(item.unit, item.display))
+            self.text(ws, r, 2, t.name, st.key)
+            value = _scalar(res, t.solve)
+            size_cell = xl_rowcol_to_cell(r, 3)
+            if item.headline:  # shown on Results: referred to here
+                fmt = st.value(item.unit, item.display, is_engine=item.solved)
+                self.formula(ws, r, 3, f"={t.solve}", fmt, value)
+            elif item.solved:
+                fmt = st.value(item.unit, item.display, is_engine=True)
+                if isinstance(value, str):
+                    self.formula(ws, r, 3, "=NA()", fmt, value)
+                else:
+                    ws.write_number(r, 3, value, fmt)
+            else:
+                fmt = st.value(item.unit, item.display)
+                self.formula(ws, r, 3, "=" + to_formula(item.expr, ctx), fmt, value)
+            if not item.headline:
+                cell = xl_rowcol_to_cell(r, 3, row_abs=True, col_abs=True)
+                _safe_define(self.wb, t.solve, f"Instruments!{cell}")
+            within_cell = xl_rowcol_to_cell(r, 6)
+            self.formula(
+                ws,
+                r,
+                4,
+                f'=IF({within_cell}=1,"within its terms",IF(ISNA({size_cell}),'
+                f'"no size breaks even",IF({size_cell}<0,"not needed",'
+                '"beyond the instrument\'s terms")))',
+                self.label,
+                _status(size[t.name], within[t.name]),
+            )
+            npv = f"{t.prefix}_npv_usd"
+            self.formula(ws, r, 5, f"={npv}", money, _scalar(res, npv))
+            for c, key, fmt in (
+                (6, f"{t.name}_within_terms", factor),
+                (7, f"{t.name}_fiscal_cost_usd", money),
+                (8, f"{t.name}_fiscal_cost_usd_per_t", per_t),
+                (9, f"{t.name}_budget_share", share),
+                (10, f"{t.name}_rank", factor),
+            ):
+                m = model.item(key)
+                self.formula(ws, r, c, "=" + to_formula(m.expr, ctx), fmt, _scalar(res, key))
+                cell = xl_rowcol_to_cell(r, c, row_abs=True, col_abs=True)
+                _safe_define(self.wb, key, f"Instruments!{cell}")
+            self.wrapped(ws, r, [(t.label, label_w)])
+        note = (
+            "Breakeven sizes in grey italics are solved by econ (no formula of the inputs gives "
+            "them); the NPV at that size is the plug-back block's live NPV (Solves sheet) and "
+            "must read 0 (its check is on the Checks sheet). If it does not after an edit, "
+            "re-run econ build. Ranks and fiscal costs are live formulas."
+        )
+        self.text(ws, rows["notes"], 0, note, st.subtitle)
+
+        # The ranking's workings and the terms: label, unit, key, value rows.
+        r = rows["work_head"]
+        self.text(ws, r, 0, "Ranking workings", st.bold)
+        self.headers(ws, r + 1, ["Line item", "Unit", "Key", "Value"])
+        r += 2
+        for item in self._ranking_workings(table):
+            self.text(ws, r, 0, item.label, self.label)
+            self.text(ws, r, 1, header_unit(item.unit, item.display))
+            self.text(ws, r, 2, item.key, st.key)
+            self.formula(
+                ws,
+                r,
+                3,
+                "=" + to_formula(item.expr, ctx),
+                self.plain(item.unit, item.display),
+                _scalar(res, item.key),
+            )
+            cell = xl_rowcol_to_cell(r, 3, row_abs=True, col_abs=True)
+            _safe_define(self.wb, item.key, f"Instruments!{cell}")
+            self.wrapped(ws, r, [(item.label, label_w)])
+            r += 1
+        r = rows["terms_head"]
+        self.text(ws, r, 0, "Terms (inputs on the Assumptions sheet)", st.bold)
+        self.headers(ws, r + 1, ["Term", "Unit", "Key", "Value"])
+        self.text(
+            ws,
+            r + 1,
+            4,
+            "The size as given is replaced by each solve; the largest size is the input's domain.",
+            st.subtitle,
+        )
+        r += 2
+        for t in table:
+            self.text(ws, r, 0, t.label, st.bold)
+            r += 1
+            for key in self._terms(t):
+                obj = model[key]
+                self.text(ws, r, 0, obj.label, self.label)
+                self.text(ws, r, 1, header_unit(obj.unit, obj.display))
+                self.text(ws, r, 2, key, st.key)
+                cached = values.get(key, float("nan"))
+                if key not in values:
+                    a = self.sc.assumptions.get(key)
+                    const = [c for c in model.constants if c.key == key]
+                    if const:
+                        cached = const[0].value
+                    elif a is not None and isinstance(a.value, float):
+                        cached = a.value
+                self.formula(ws, r, 3, f"={key}", self.plain(obj.unit, obj.display), cached)
+                self.wrapped(ws, r, [(obj.label, label_w)])
+                r += 1
+
+        lay.current = "Model"
+        ws.freeze_panes(0, 1)
+        self.page(ws, landscape=True)
+        ws.print_area(0, 0, rows["end"] - 1, max(widths))
 
     def scalar_sheet(
         self,

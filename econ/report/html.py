@@ -44,6 +44,7 @@ __all__ = [
     "Column",
     "CompareChart",
     "IndexRow",
+    "InstrumentLine",
     "SweepTable",
     "build_charts",
     "compare_charts",
@@ -52,6 +53,7 @@ __all__ = [
     "illustrative_note",
     "index_columns",
     "inputs_behind",
+    "instrument_lines",
     "item_style",
     "render_index",
     "render_summary",
@@ -268,6 +270,8 @@ def render_summary(scenario: Scenario, results: Results, risk: Any = None) -> st
         if i.key != model.master_check_key
     ]
     charts = build_charts(scenario, results)
+    instruments = instrument_lines(model, values)
+    cheapest = next((x for x in instruments if not x.why and not x.off_budget), None)
     files: dict[str, int] = {}
     rows = [_assumption_row(scenario, a, files) for a in scenario.assumptions.values()]
     last_year = scenario.start_year + scenario.horizon_yr - 1
@@ -295,7 +299,91 @@ def render_summary(scenario: Scenario, results: Results, risk: Any = None) -> st
         learning=learning,
         items=items,
         analysis=_analysis(scenario, risk),
+        instruments=instruments,
+        instrument_chart=_instrument_chart(instruments),
+        cheapest=cheapest,
         version=__version__,
+    )
+
+
+@dataclass(frozen=True)
+class InstrumentLine:
+    """One instrument of a project's comparison, as the summary shows it.
+
+    ``why`` is empty when the breakeven size lies within the instrument's
+    terms; otherwise it says why the instrument cannot break the project even.
+    """
+
+    name: str
+    label: str
+    size: float
+    size_text: str
+    cost: float
+    cost_text: str
+    per_t_text: str
+    share_text: str
+    why: str
+    off_budget: bool
+
+
+def instrument_lines(model: Model, values: dict[str, float]) -> list[InstrumentLine]:
+    """Every instrument of the comparison in ``values`` (one evaluation of
+    the comparison model), cheapest first by the graph's own ranks; empty for
+    a model without one."""
+    from econ.model.definition.project import INSTRUMENTS, OFF_BUDGET
+
+    out = []
+    for name, label, _, _, key, _, _ in INSTRUMENTS:
+        if f"{name}_rank" not in values:
+            continue
+        size = values[key]
+        within = values[f"{name}_within_terms"] == 1.0
+        if within:
+            why = ""
+        elif not math.isfinite(size):
+            why = "no size breaks even"
+        elif size < 0:
+            why = "not needed: the project breaks even without it"
+        else:
+            why = "beyond the instrument's terms"
+        cost_key = f"{name}_fiscal_cost_usd"
+        cost_text, per_t_text, share_text = (
+            format_item(values[k], model.item(k)) if within else "\u2014"
+            for k in (cost_key, f"{cost_key}_per_t", f"{name}_budget_share")
+        )
+        out.append(
+            InstrumentLine(
+                name,
+                label,
+                size,
+                format_item(size, model.item(key)) if math.isfinite(size) else "none",
+                values[cost_key] if within else math.nan,
+                cost_text,
+                per_t_text,
+                share_text,
+                why,
+                name in OFF_BUDGET,
+            )
+        )
+    order = {line.name: values[f"{line.name}_rank"] for line in out}
+    return sorted(out, key=lambda line: order[line.name])
+
+
+def _instrument_chart(lines: Sequence[InstrumentLine]) -> Markup:
+    """Fiscal cost at breakeven of the instruments within their terms, as
+    horizontal bars (wide and narrow), cheapest first."""
+    shown = [x for x in lines if not x.why]
+    if not shown:
+        return Markup("")
+    labels = [x.label + (" (paid by buyers)" if x.off_budget else "") for x in shown]
+    values = [x.cost for x in shown]
+    texts = [x.cost_text for x in shown]
+    title = "Fiscal cost to the state at each breakeven size (PV)"
+    return Markup(
+        "\n".join(
+            hbar_chart(labels, values, texts, title=title, chart_id="instrument-cost", width=w)
+            for w in (640, 360)
+        )
     )
 
 

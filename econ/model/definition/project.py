@@ -18,6 +18,7 @@ that leaves it out (0), except loss carry-forward, the default.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from dataclasses import replace
 
@@ -85,7 +86,14 @@ from econ.model.schema import (
     Variant,
 )
 
-__all__ = ["INSTRUMENTS", "PROJECT", "instrument_comparison"]
+__all__ = [
+    "COMPARISON",
+    "INSTRUMENTS",
+    "INSTRUMENT_TERMS",
+    "OFF_BUDGET",
+    "PROJECT",
+    "instrument_comparison",
+]
 
 PRICES, COSTS = "Prices", "Operating and capital cost"
 _NO_SHARE = "left out unless the scenario gives it"
@@ -1043,7 +1051,7 @@ _METRICS = (
     ),
     metric(
         "budget_coverage_yr",
-        "Years the budget pays the breakeven subsidy",
+        "Years the budget pays the breakeven per-kg subsidy",
         "yr",
         SafeDiv(R("budget_usd"), R("breakeven_subsidy_usd_per_yr")),
         "Budget over the annual cost of the subsidy that breaks the project even (n/a: no "
@@ -1313,12 +1321,100 @@ _ITEMS: tuple[LineItem, ...] = (
 )
 
 
+#: Section of the comparison's items: the workbook's Instruments sheet.
+COMPARISON = "Instrument comparison"
+
+#: Each instrument's terms besides its size (inputs on Assumptions).
+INSTRUMENT_TERMS: dict[str, tuple[str, ...]] = {
+    "production_subsidy": ("production_subsidy_yr",),
+    "capex_grant": (),
+    "soft_loan": ("soft_loan_rate", "soft_loan_grace_yr", "soft_loan_repayment_yr"),
+    "interest_subsidy": ("loan_share", "loan_rate", "loan_grace_yr", "loan_repayment_yr"),
+    "tax_holiday": ("tax_holiday_rate",),
+    "duty_relief": ("import_duty_rate", "imported_equipment_share"),
+    "tariff": (),
+    "price_floor": (),
+    "rd_grant": ("rd_grant_year",),
+}
+
+#: Instruments that cost the budget nothing: a tariff's cost falls on buyers
+#: (``tariff_cost_to_buyers_usd``), so it never stands for the budget's cost.
+OFF_BUDGET = ("tariff",)
+
+_NO_INSTRUMENT = Constant(
+    "no_instrument_cost_usd",
+    "Sort key of an instrument that cannot break the project even",
+    "USD",
+    1e18,
+    "A software setting, not an assumption: an instrument no size of which within its terms "
+    "breaks the project even sorts as costing this much, after every one that can; a "
+    "cheapest cost at or above it reads as none.",
+    display="scientific",
+)
+
+
+def _size_limits(base: Model) -> tuple[Constant, ...]:
+    """The largest size of each instrument (its input's domain), named."""
+    out = []
+    for _, label, variable, unit, _, _, _ in INSTRUMENTS:
+        spec = base.input(variable)
+        if spec.maximum is not None:
+            out.append(
+                Constant(
+                    f"{variable}_max",
+                    f"Largest size of the {_phrase(label)}",
+                    unit,
+                    spec.maximum,
+                    f"The domain of '{variable}': a larger size is beyond what the instrument "
+                    "can give (a grant of more than the capex is not a grant).",
+                    display="percent" if unit == "1" else "auto",
+                )
+            )
+    return tuple(out)
+
+
+def _within_terms(base: Model, variable: str, key: str) -> Expr:
+    """1 when the solved size exists and lies within its input's domain."""
+    spec = base.input(variable)
+    if spec.minimum != 0 or spec.min_open or spec.max_open:  # pragma: no cover - model guard
+        raise ValueError(f"{variable!r}: an instrument's size is a closed range from 0")
+    size = Ref(key)
+    inside: Expr = Flag(size >= 0)
+    if spec.maximum is not None:
+        inside = inside * Flag(size <= Ref(f"{variable}_max"))
+    # Check(x * 0, 0) is 1 for a number and 0 for n/a: no size breaks it even.
+    return Func("IF", (Check(size * 0, Const(0.0)), inside, Const(0.0)))
+
+
+_TILES = (
+    "npv_usd",
+    "project_irr",
+    "levelized_cost_usd_per_kg",
+    "full_cost_gap_usd_per_kg",
+    "breakeven_subsidy_usd_per_kg",
+    "budget_coverage_yr",
+)
+#: The headline of the comparison: budget coverage from the cheapest instrument.
+_COMPARISON_TILES = (
+    "npv_usd",
+    "project_irr",
+    "levelized_cost_usd_per_kg",
+    "full_cost_gap_usd_per_kg",
+    "cheapest_fiscal_cost_usd",
+    "projects_funded",
+)
+
+
 def _comparison(base: Model) -> tuple[LineItem, ...]:
     """Each instrument's fiscal cost at its breakeven size: its outlays and
     the extra tax, read from its own plug-back block (the graph's copy of the
-    project at that size), so nothing is re-derived by hand."""
+    project at that size), so nothing is re-derived by hand. Then whether the
+    size lies within the instrument's terms, the ranking (cheapest first)
+    and the cheapest budget instrument with the budget coverage it implies
+    (scalar metrics, not workings: a working that reads a solved value would
+    join that solve's plug-back block)."""
     out: list[LineItem] = []
-    for name, label, _, _, _, prefix, _ in INSTRUMENTS:
+    for name, label, variable, _, key, prefix, _ in INSTRUMENTS:
 
         def at(e: Expr, prefix: str = prefix) -> Expr:
             return map_refs(
@@ -1332,7 +1428,7 @@ def _comparison(base: Model) -> tuple[LineItem, ...]:
                 "USD/yr",
                 at(_OUTLAYS),
                 f"The state's outlays with the {_phrase(label)} at its breakeven size alone.",
-                section=FISCAL,
+                section=COMPARISON,
             ),
             item(
                 f"{prefix}_tax_gain_usd_per_yr",
@@ -1340,7 +1436,7 @@ def _comparison(base: Model) -> tuple[LineItem, ...]:
                 "USD/yr",
                 Ref(f"{prefix}_tax_usd_per_yr") - R("nosupport_tax_usd_per_yr"),
                 "Tax paid at the breakeven size minus tax without support.",
-                section=FISCAL,
+                section=COMPARISON,
             ),
             metric(
                 f"{name}_fiscal_cost_usd",
@@ -1369,16 +1465,120 @@ def _comparison(base: Model) -> tuple[LineItem, ...]:
                 display="percent",
                 na_text="no size breaks it even",
             ),
+            item(
+                f"{name}_within_terms",
+                f"{label}: breakeven size within its terms",
+                "1",
+                _within_terms(base, variable, key),
+                f"1 when a size of the {_phrase(label)} breaks the project even and lies within "
+                "what the instrument can give (from 0 to its largest size); 0 otherwise.",
+                shape="scalar",
+                role="metric",
+                display="factor",
+            ),
+            item(
+                f"{name}_sort_key_usd",
+                f"{label}: fiscal cost as ranked",
+                "USD",
+                Func(
+                    "IF",
+                    (
+                        Ref(f"{name}_within_terms"),
+                        Ref(f"{name}_fiscal_cost_usd"),
+                        R("no_instrument_cost_usd"),
+                    ),
+                ),
+                "The fiscal cost at breakeven where the size is within the terms, else the "
+                "sort key of an instrument that cannot break the project even.",
+                shape="scalar",
+                role="metric",
+            ),
         ]
-    return tuple(out)
+    keys = [Ref(f"{spec[0]}_sort_key_usd") for spec in INSTRUMENTS]
+    # Costs within the checks' tolerance of the budget are a tie, broken by
+    # table order: a per-kg subsidy and a price floor at the same price cost
+    # the same, and rounding must not rank them apart in one engine only.
+    tie = R("check_tolerance") * R("budget_usd")
+    for i, (name, label, *_) in enumerate(INSTRUMENTS):
+        rank: Expr = Const(1.0)
+        for j, other in enumerate(keys):
+            if j != i:
+                rank = rank + Flag(other < keys[i] - tie if j > i else other <= keys[i] + tie)
+        out.append(
+            metric(
+                f"{name}_rank",
+                f"{label}: rank (cheapest first)",
+                "1",
+                rank,
+                "1 + the instruments ranked before it: those within their terms with a lower "
+                "fiscal cost (costs within the checks' tolerance of the budget tie; ties in "
+                "table order), then those that cannot break it even.",
+                display="factor",
+            )
+        )
+    budget = [k for k, spec in zip(keys, INSTRUMENTS, strict=True) if spec[0] not in OFF_BUDGET]
+    out += [
+        item(
+            "cheapest_sort_key_usd",
+            "Lowest fiscal cost among budget instruments, as ranked",
+            "USD",
+            Min(*budget),
+            "The smallest ranked fiscal cost of the instruments paid from the budget (the "
+            "tariff is paid by buyers).",
+            shape="scalar",
+            role="metric",
+        ),
+        metric(
+            "cheapest_fiscal_cost_usd",
+            "Fiscal cost of the cheapest budget instrument (PV)",
+            "USD",
+            SafeDiv(
+                R("cheapest_sort_key_usd"),
+                Flag(R("cheapest_sort_key_usd") < R("no_instrument_cost_usd")),
+            ),
+            "The lowest fiscal cost at breakeven of an instrument paid from the budget whose "
+            "breakeven size lies within its terms (n/a: none does).",
+            headline=True,
+            na_text="no budget instrument within its terms breaks it even",
+        ),
+        metric(
+            "cheapest_budget_share",
+            "Share of the budget the cheapest instrument uses",
+            "1",
+            SafeDiv(R("cheapest_fiscal_cost_usd"), R("budget_usd")),
+            "Fiscal cost of the cheapest budget instrument over the programme budget.",
+            headline=True,
+            display="percent",
+            na_text="no budget instrument within its terms breaks it even",
+        ),
+        metric(
+            "projects_funded",
+            "Projects like this one the budget funds (cheapest instrument)",
+            "1",
+            SafeDiv(R("budget_usd"), Max(R("cheapest_fiscal_cost_usd"), 0)),
+            "Budget over the fiscal cost of the cheapest budget instrument: how many such "
+            "projects it could break even (n/a: none can, or it costs the state nothing).",
+            headline=True,
+            display="factor",
+            na_text="n/a (no instrument within its terms, or no net cost)",
+        ),
+    ]
+    return tuple(
+        dataclasses.replace(i, section=COMPARISON) if i.section != COMPARISON else i for i in out
+    )
 
 
-def _project(items: tuple[LineItem, ...], solves: tuple[Solve, ...] = _SOLVES) -> Model:
+def _project(
+    items: tuple[LineItem, ...],
+    solves: tuple[Solve, ...] = _SOLVES,
+    constants: tuple[Constant, ...] = (),
+    tiles: tuple[str, ...] = _TILES,
+) -> Model:
     return Model(
         "project",
         "Project cash flow, competitiveness gap and the state's instruments",
         (*_INPUTS, *COMMON_INPUTS),
-        (*CONSTANTS, _NO_DEBT_DSCR),
+        (*CONSTANTS, _NO_DEBT_DSCR, *constants),
         items,
         solves=solves,
         rules=_RULES,
@@ -1386,14 +1586,7 @@ def _project(items: tuple[LineItem, ...], solves: tuple[Solve, ...] = _SOLVES) -
         charts=(*_SUBSIDY_CHART, _CASH_CHART),
         default_metric="npv_usd",
         narrative=learning_sentence,
-        tiles=(
-            "npv_usd",
-            "project_irr",
-            "levelized_cost_usd_per_kg",
-            "full_cost_gap_usd_per_kg",
-            "breakeven_subsidy_usd_per_kg",
-            "budget_coverage_yr",
-        ),
+        tiles=tiles,
         index_brief=(
             "full_cost_gap_usd_per_kg",
             "breakeven_subsidy_usd_per_kg",
@@ -1417,4 +1610,8 @@ def instrument_comparison() -> Model:
     its fiscal cost at that size: the instrument comparison
     (:mod:`econ.analysis.instruments`). Same inputs as :data:`PROJECT`; built
     on first use (it is large)."""
-    return _project((*_ITEMS, *_comparison(_project(_ITEMS, _ALL_SOLVES))), _ALL_SOLVES)
+    base = _project(_ITEMS, _ALL_SOLVES)
+    return _project(
+        (*_ITEMS, *_comparison(base)), _ALL_SOLVES, (*_size_limits(base), _NO_INSTRUMENT),
+        _COMPARISON_TILES,
+    )  # fmt: skip
