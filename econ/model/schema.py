@@ -23,6 +23,7 @@ never name a line item.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -749,23 +750,35 @@ def _row_refs(e: Expr) -> set[str]:
     return out
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _ref_set(expr: Expr, lagged: bool = True) -> frozenset[str]:
+    """``refs`` of an expression as a set, memoized by the expression (nodes
+    are immutable and hash by identity): building a model with many solves
+    asks for the same items' names again and again."""
+    return frozenset(refs(expr, lagged=lagged))
+
+
 def _item_refs(item: LineItem, items: list[LineItem]) -> set[str]:
     if not item.solved:
-        return set(refs(item.expr, lagged=False))
+        return set(_ref_set(item.expr, False))
     # An engine-solved value depends on what its plug-back block reads; the
     # block is the items that read the solved value, directly or not.
+    readers: dict[str, list[str]] = {}
+    for i in items:
+        if i.role == "calc":
+            for name in _ref_set(i.expr):
+                readers.setdefault(name, []).append(i.key)
     block: set[str] = set()
-    grew = True
-    while grew:
-        grew = False
-        for i in items:
-            if i.key not in block and i.role == "calc" and ({item.key} | block) & set(refs(i.expr)):
-                block.add(i.key)
-                grew = True
+    stack = [item.key]
+    while stack:
+        for reader in readers.get(stack.pop(), ()):
+            if reader not in block:
+                block.add(reader)
+                stack.append(reader)
     out: set[str] = set()
     for i in items:
         if i.key in block:
-            out |= set(refs(i.expr))
+            out |= _ref_set(i.expr)
     return out - block - {item.key}
 
 

@@ -48,7 +48,6 @@ from econ.model.expr import (
     SafeDiv,
     degree,
     derivative,
-    refs,
     simplify,
     substitute,
 )
@@ -336,12 +335,12 @@ def _block(
 ) -> list[str]:
     """Keys of the items on a path from the ``moved`` names to the
     ``targets``, in evaluation order (rows read a year back included)."""
-    from econ.model.schema import _item_refs, _stable_topological_order
+    from econ.model.schema import _item_refs, _ref_set, _stable_topological_order
 
     items_list = list(given.values())
     deps = {k: _item_refs(i, items_list) for k, i in given.items()}
     # Ancestry also follows rows read one year back (a balance carried forward).
-    reach = {k: deps[k] | set(refs(i.expr)) if not i.solved else deps[k] for k, i in given.items()}
+    reach = {k: deps[k] | _ref_set(i.expr) if not i.solved else deps[k] for k, i in given.items()}
     upstream = set(targets)
     for t in targets:
         upstream |= _ancestors(t, reach)
