@@ -77,7 +77,16 @@ __all__ = [
     "to_toml",
 ]
 
-_NAME = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,79}$")
+#: A scenario's name, used as its output files' stem: starts with a-z or 0-9
+#: (never a formula's "="), then a-z, 0-9, "_", "-", and the "=", "." and "+"
+#: of a sweep variant's values (``magnets_plant--capex_usd=1.5e+08``); no
+#: separator, space or control character. At most 200 characters, which
+#: leaves room for the longest suffix econ adds within a 255-byte file name.
+_NAME_RULE = (
+    "a slug of a-z, 0-9, '_' or '-' (after the first character also '=', '.', '+'), "
+    "at most 200 characters"
+)
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_\-=.+]{0,199}$")
 _TOP_KEYS = {"name", "title", "description", "model", "timeline", "assumptions", "correlations"}
 _ASSUMPTION_KEYS = {"value", "unit", "low", "high", "source", "note", "label", "distribution"}
 _CITATION_KEYS = {"publication", "date", "figure", "file", "url"}
@@ -394,9 +403,9 @@ def parse_scenario(data: Mapping[str, Any], path: str | Path | None = None) -> S
     file = Path(path) if path is not None else None
     _check_text(data, file, "")
     _unknown(data, _TOP_KEYS, file, "")
-    name = _require(data, "name", str, file, "name", "a slug of a-z, 0-9, '_' or '-'")
+    name = _require(data, "name", str, file, "name", _NAME_RULE)
     if not _NAME.match(name):
-        raise InputError(file, "name", f"expected a slug of a-z, 0-9, '_' or '-' (got {name!r})")
+        raise InputError(file, "name", f"expected {_NAME_RULE} (got {name!r})")
     title = data.get("title", name)
     description = data.get("description", "")
     for key, val in (("title", title), ("description", description)):

@@ -123,6 +123,23 @@ def test_sweep_files_builds_each_variant_named_after_its_values(tmp_path: Path) 
         assert (tmp_path / f"{row.name}.html").exists() and (tmp_path / f"{row.name}.xlsx").exists()
 
 
+def test_a_sweep_variant_workbook_reads_back(tmp_path: Path) -> None:
+    """A variant's workbook is an econ workbook like any other: ``econ show``
+    reads it (its name carries '=' and '.') and ``econ build`` rebuilds it to
+    the variant's own values."""
+    from econ.cli import main
+    from econ.excel.reader import read_workbook
+
+    report = run_sweep(NATIONAL, ["benchmark_cost_usd_per_kg=9.5"], tmp_path, progress=False)
+    (row,) = report.rows
+    workbook = tmp_path / f"{row.name}.xlsx"
+    assert main(["show", str(workbook)]) == 0
+    assert main(["build", str(workbook), "-o", str(tmp_path / "again")]) == 0
+    scenario = read_workbook(workbook).scenario
+    assert scenario.name == row.name
+    assert scenario.value("benchmark_cost_usd_per_kg") == 9.5
+
+
 def test_sweep_files_is_capped_before_expansion(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="1,001 values"):
         run_sweep(NATIONAL, ["learning_rate=0:1000:1"], tmp_path, progress=False)
