@@ -37,6 +37,7 @@ __all__ = [
     "cheapest_instrument",
     "compare_instruments",
     "instrument_keys",
+    "not_applicable",
     "with_comparison",
 ]
 
@@ -128,7 +129,9 @@ NEEDS: dict[str, tuple[tuple[str, ...], str]] = {
 }
 
 
-def _not_applicable(arrays: Mapping[str, ArrayLike], name: str) -> str:
+def not_applicable(arrays: Mapping[str, ArrayLike], name: str) -> str:
+    """Why instrument ``name`` has nothing to act on in a scenario's inputs
+    (``arrays``: input values by key), or "" when it has."""
     keys, why = NEEDS.get(name, ((), ""))
     acts = np.prod([np.asarray(arrays[k], dtype=np.float64) for k in keys], axis=0) > 0
     return why if keys and not acts.any() else ""
@@ -166,7 +169,7 @@ def compare_instruments(scenario: Scenario) -> list[InstrumentRow]:
                 float(values[f"{name}_fiscal_cost_usd_per_t"][0, 0]),
                 float(values[f"{name}_budget_share"][0, 0]),
                 within,
-                _not_applicable(arrays, name),
+                not_applicable(arrays, name),
             )
         )
     return sorted(

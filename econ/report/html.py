@@ -330,6 +330,7 @@ def instrument_lines(model: Model, values: dict[str, float]) -> list[InstrumentL
     """Every instrument of the comparison in ``values`` (one evaluation of
     the comparison model), cheapest first by the graph's own ranks; empty for
     a model without one."""
+    from econ.analysis.instruments import not_applicable
     from econ.model.definition.project import INSTRUMENTS, OFF_BUDGET
 
     out = []
@@ -341,7 +342,7 @@ def instrument_lines(model: Model, values: dict[str, float]) -> list[InstrumentL
         if within:
             why = ""
         elif not math.isfinite(size):
-            why = "no size breaks even"
+            why = not_applicable(values, name) or "no size breaks even"
         elif size < 0:
             why = "not needed: the project breaks even without it"
         else:
