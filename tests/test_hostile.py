@@ -807,13 +807,19 @@ PROJECT_SEED = "magnets_plant"
 
 
 def _project_specs() -> list[object]:
+    """The project inputs the seed does not write, and the instruments' terms
+    (which it writes since issue 11's seeds carry them)."""
+    from econ.model.definition.instruments import INSTRUMENT_INPUTS
     from econ.model.definition.project import PROJECT
 
-    given = set(_keys(PROJECT_SEED))
+    given = set(_keys(PROJECT_SEED)) - {s.key for s in INSTRUMENT_INPUTS}
     return [s for s in PROJECT.inputs if s.key not in given]
 
 
 def _add(text: str, key: str, unit: str, value: str | None, source: bool = True) -> str:
+    """``text`` with the assumption ``key`` written as given (its own table,
+    if the file has one, taken out first)."""
+    text = re.sub(rf"^\[assumptions\.{key}\]\n(?:(?!\[).*\n)*", "", text, flags=re.M)
     block = f"\n[assumptions.{key}]\n"
     if value is not None:
         block += f"value = {value}\n"
@@ -997,7 +1003,27 @@ def _pf_value(table: str, literal: str) -> Callable[[], str]:
 
 
 def _pf_project(old: str, new: str) -> Callable[[], str]:
-    return lambda: _portfolio_text().replace(old, new, 1)
+    """Replace ``old`` in the portfolio file by ``new``; an ``instruments``
+    list the file does not write is given to its first project instead."""
+
+    def text() -> str:
+        t = _portfolio_text()
+        if old in t:
+            return t.replace(old, new, 1)
+        assert old.startswith("[") and "instruments" not in t, old
+        first = re.search(r"^\[\[projects\]\]\nfile = .*$", t, flags=re.M)
+        assert first, "the seed portfolio lists no project"
+        return t[: first.end()] + f"\ninstruments = {new}" + t[first.end() :]
+
+    return text
+
+
+def _pf_no_projects() -> str:
+    """The portfolio file with every [[projects]] table taken out."""
+    t = _portfolio_text()
+    out = re.sub(r"^\[\[projects\]\]\n(?:(?!\[).*\n)*", "", t, flags=re.M)
+    assert "[[projects]]" not in out and out != t
+    return out
 
 
 SEED_PROJECT = f'"{SEEDS.as_posix()}/polar_lithium.toml"'
@@ -1061,7 +1087,7 @@ PORTFOLIO_CASES: dict[str, tuple[Callable[[], str], str]] = {
     "target-year-text": (_pf_sub(r"^year = 2030$", 'year = "2030"'), "target.year"),
     "target-unit": (_pf_sub(r'^unit = "t/yr"$', 'unit = "USD"'), "target.unit"),
     "projects-none": (
-        lambda: re.sub(r"\[\[projects\]\]\nfile = .*\ninstruments = .*\n", "", _portfolio_text()),
+        _pf_no_projects,
         "projects",
     ),
     "project-missing": (_pf_project(SEED_PROJECT, '"nope.toml"'), "projects[1].file"),
