@@ -71,7 +71,6 @@ __all__ = [
     "Probability",
     "RiskResult",
     "format_risk",
-    "release_cycles",
     "run_risk",
     "sample_inputs",
 ]
@@ -349,22 +348,7 @@ def evaluate_chunk(
 ) -> dict[str, Array]:
     """The metrics of one chunk of draws (a Dask task)."""
     results = evaluate(scenario, overrides, items=metrics)
-    out = {m: np.array(results.metric(m)) for m in metrics}
-    del results
-    release_cycles()
-    return out
-
-
-def release_cycles() -> None:
-    """Free the arrays of the evaluation just done now, not at the next full
-    garbage collection: the numpy backend's recursive closures (``ev`` reads
-    itself) form reference cycles holding the evaluation's arrays, and with a
-    large model alive Python's cyclic collector runs its full pass rarely, so
-    chunks piled up (6.4 GB at 100,000 draws, killed at 1,000,000). A full
-    pass costs about 0.1-0.5 s here, per chunk of draws."""
-    import gc
-
-    gc.collect()
+    return {m: np.array(results.metric(m)) for m in metrics}
 
 
 _WHERE = re.compile(r"^(?P<key>\w+)\[(?P<row>\d+)\]$")

@@ -981,7 +981,6 @@ def portfolio_risk(result: PortfolioResult, draws: int = 10_000, seed: int = 0) 
     from econ.analysis.montecarlo import (
         CHUNK,
         _uniforms,
-        release_cycles,
         sample_inputs,
         varied_inputs,
     )
@@ -1039,8 +1038,7 @@ def portfolio_risk(result: PortfolioResult, draws: int = 10_000, seed: int = 0) 
                 )
             values = evaluate_model(model, part, sc0.start_year, sc0.horizon_yr, items=items)
             _, flows = fiscal_flows(values, name)
-            del values
-            release_cycles()  # memory flat over the chunks
+            del values  # memory flat over the chunks: the evaluation holds no cycles
             rows = np.arange(lo, lo + len(flows)) % draws
             np.add.at(cost, (rows[:, None], cols[inside][None, :]), flows[:, inside])
     spend = cost @ factor if pf.budget_basis == "pv" else cost.sum(axis=1)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from econ.model.compiled import compile_balance
 from econ.model.expr import Expr, Prev, as_node, refs
 from econ.model.numpy_backend import evaluate, may_be_na
 from econ.model.schema import LineItem, Model, Solve
@@ -261,6 +262,11 @@ def _walk(e: Expr) -> Iterator[Expr]:
         yield from _walk(child)
 
 
+#: Balances run as generated code (:mod:`econ.model.compiled`); ``False``
+#: interprets them node by node (the tests compare the two).
+COMPILE_BALANCES = True
+
+
 def _run(
     steps: Sequence[list[LineItem]],
     env: dict[str, Array],
@@ -284,6 +290,11 @@ def _run(
             continue
         # A balance: year by year, each item reading last year's values.
         out = {it.key: np.empty((size, n_years)) for it in group}
+        if COMPILE_BALANCES:
+            keys = [it.key for it in group]
+            compile_balance(keys, [it.expr for it in group], na_names)(env, out, n_years)
+            env.update(out)
+            continue
         for t in range(n_years):
             col = {
                 k: (v[:, t : t + 1] if v.shape[1] == n_years else v)

@@ -168,10 +168,7 @@ def evaluate(
             case Func(name=name, args=args):
                 return _func(name, [ev(a) for a in args], na(node))
             case SafeDiv(numerator=num_, denominator=den_):
-                num, den = ev(num_), ev(den_)
-                zero = den == 0
-                out = num / np.where(zero, 1.0, den)
-                return np.where(zero, np.nan, out) if zero.any() else out
+                return safe_div(ev(num_), ev(den_))
             case CumSum(series=s):
                 return np.asarray(np.cumsum(row(s), axis=1), dtype=np.float64)
             case Prev(series=s, initial=init):
@@ -191,27 +188,12 @@ def evaluate(
             case RowMax(series=s):
                 return np.asarray(row(s).max(axis=1, keepdims=True), dtype=np.float64)
             case Irr(series=s):
-                flows = np.ascontiguousarray(row(s))
-                bad = np.asarray(np.isnan(flows).any(axis=1))
-                out = np.asarray(finance.irr(np.where(bad[:, None], 0.0, flows)), dtype=np.float64)
-                return np.where(bad, np.nan, out).reshape(-1, 1)
+                return row_irr(row(s))
             case FirstYearWhere(flag=f):
-                flags = row(f) == 1.0  # MATCH(1, flag, 0): exact 1, n/a cells skipped
-                years = row(Ref("year"))
-                idx = flags.argmax(axis=1)
-                found = np.asarray(flags.any(axis=1))
-                picked = np.take_along_axis(years, idx[:, None], axis=1)
-                return np.where(found[:, None], picked, np.nan)
+                return first_year_where(row(f), row(Ref("year")))
             case Check(actual=actual, expected=expected, scale=scale_):
-                a, b = ev(actual), ev(expected)
-                tol = env[CHECK_TOLERANCE]
-                with np.errstate(invalid="ignore"):
-                    scale = np.maximum(1.0, np.maximum(np.abs(a), np.abs(b)))
-                    if scale_ is not None:
-                        scale = np.maximum(scale, np.abs(ev(scale_)))
-                    ok = np.abs(a - b) <= tol * scale
-                both_na = np.isnan(a) & np.isnan(b)
-                return (ok | both_na).astype(np.float64)
+                scale = None if scale_ is None else ev(scale_)
+                return check(ev(actual), ev(expected), scale, env[CHECK_TOLERANCE])
             case _:  # pragma: no cover - mypy proves this unreachable
                 assert_never(node)
 
@@ -224,6 +206,44 @@ def evaluate(
         # evaluation) until the cyclic collector's next full pass. Emptying
         # the cells frees them now.
         ev = row = None  # type: ignore[assignment]
+
+
+def safe_div(num: Array, den: Array) -> Array:
+    """``num / den``, n/a where ``den`` is 0 (a :class:`SafeDiv`)."""
+    zero = den == 0
+    out = num / np.where(zero, 1.0, den)
+    return np.where(zero, np.nan, out) if zero.any() else out
+
+
+def row_irr(row: Array) -> Array:
+    """IRR of each scenario's row of flows ``(S, Y)`` -> ``(S, 1)``; n/a
+    where a flow is n/a or no rate solves (an :class:`Irr`)."""
+    flows = np.ascontiguousarray(row)
+    bad = np.asarray(np.isnan(flows).any(axis=1))
+    out = np.asarray(finance.irr(np.where(bad[:, None], 0.0, flows)), dtype=np.float64)
+    return np.where(bad, np.nan, out).reshape(-1, 1)
+
+
+def first_year_where(flag_row: Array, years: Array) -> Array:
+    """The first year whose flag is exactly 1, n/a if none (a
+    :class:`FirstYearWhere`; Excel ``MATCH(1, flag, 0)``, n/a cells skipped)."""
+    flags = flag_row == 1.0
+    idx = flags.argmax(axis=1)
+    found = np.asarray(flags.any(axis=1))
+    picked = np.take_along_axis(years, idx[:, None], axis=1)
+    return np.where(found[:, None], picked, np.nan)
+
+
+def check(a: Array, b: Array, scale_: Array | None, tol: Array) -> Array:
+    """1 where ``a`` and ``b`` agree within ``tol`` relative to the larger of
+    1, ``|a|``, ``|b|`` and ``|scale|`` (or both are n/a), else 0 (a :class:`Check`)."""
+    with np.errstate(invalid="ignore"):
+        scale = np.maximum(1.0, np.maximum(np.abs(a), np.abs(b)))
+        if scale_ is not None:
+            scale = np.maximum(scale, np.abs(scale_))
+        ok = np.abs(a - b) <= tol * scale
+    both_na = np.isnan(a) & np.isnan(b)
+    return (ok | both_na).astype(np.float64)
 
 
 def _sumproduct(a: Array, b: Array, n_years: int) -> Array:
