@@ -19,7 +19,9 @@ Pure: arrays in, arrays out.
 from __future__ import annotations
 
 import keyword
+import marshal
 from collections.abc import Callable, Collection, Mapping, Sequence
+from types import CodeType
 from typing import Any, assert_never
 
 import numpy as np
@@ -47,7 +49,7 @@ from econ.model.expr import (
     as_node,
 )
 
-__all__ = ["Balance", "compile_balance"]
+__all__ = ["CODE", "Balance", "Item", "code_bytes", "compile_balance", "stored_item"]
 
 Array = NDArray[np.float64]
 
@@ -81,7 +83,13 @@ _NAMESPACE: dict[str, Any] = {
 class _Writer:
     """Emits the statements of one column (year ``t``) of a balance."""
 
-    def __init__(self, group_keys: Sequence[str], na_names: Collection[str]) -> None:
+    def __init__(
+        self, group_keys: Sequence[str], na_names: Collection[str], *, whole: bool = False
+    ) -> None:
+        # whole: one item over the whole timeline (``_env`` and ``_n_years``);
+        # otherwise one column of a balance (year ``_t``).
+        self.whole = whole
+        self.years = "_n_years" if whole else "1"
         self.group = set(group_keys)
         self.na_names = na_names
         self.lines: list[str] = []
@@ -97,7 +105,7 @@ class _Writer:
 
     def local(self, name: str) -> str:
         """The local holding ``name``'s value in this year's column."""
-        if name in self.group:
+        if name in self.group and not self.whole:
             return f"_item_{_ident(name)}"
         if name not in self.reads:
             self.reads[name] = f"_col_{len(self.reads)}"
@@ -108,7 +116,7 @@ class _Writer:
 
     def row(self, e: Expr) -> str:
         value = self.ev(e)
-        return self.temp(f"_broadcast_to({value}, ({value}.shape[0], 1))")
+        return self.temp(f"_broadcast_to({value}, ({value}.shape[0], {self.years}))")
 
     def ev(self, e: Expr) -> str:
         # Mirrors numpy_backend.evaluate's ``ev`` node by node, with n_years = 1
@@ -136,6 +144,10 @@ class _Writer:
                 return self.temp(f"_safe_div({self.ev(num)}, {self.ev(den)})")
             case CumSum(series=s):
                 return self.temp(f"_asarray(_cumsum({self.row(s)}, axis=1), dtype=_f64)")
+            case Prev(series=s, initial=init) if self.whole:
+                rows = self.row(s)
+                first = self.temp(f"_broadcast_to({self.ev(init)}, ({rows}.shape[0], 1))")
+                return self.temp(f"_concatenate([{first}, {rows}[:, :-1]], axis=1)")
             case Prev(series=s, initial=init):
                 # Year 0 reads the initial value; later years the previous column.
                 source = f"_out_{_ident(s.name)}" if s.name in self.group else self.env_row(s.name)
@@ -153,9 +165,9 @@ class _Writer:
             case Sum(series=s):
                 return self.temp(f"_asarray({self.row(s)}.sum(axis=1, keepdims=True), dtype=_f64)")
             case SumProduct(a=a, b=b):
-                return self.temp(f"_sumproduct({self.ev(a)}, {self.ev(b)}, 1)")
+                return self.temp(f"_sumproduct({self.ev(a)}, {self.ev(b)}, {self.years})")
             case At(series=s, flag=f):
-                return self.temp(f"_sumproduct({self.ev(s)}, {self.ev(f)}, 1)")
+                return self.temp(f"_sumproduct({self.ev(s)}, {self.ev(f)}, {self.years})")
             case Last(series=s):
                 return self.temp(f"{self.row(s)}[:, -1:]")
             case RowMax(series=s):
@@ -213,9 +225,61 @@ def _source(keys: Sequence[str], exprs: Sequence[Expr], na_names: Collection[str
     return "\n".join(head + body) + "\n"
 
 
-#: Keyed by the items' expressions themselves (which keeps them alive: an
-#: ``id`` could be reused once a model is freed) and the model's n/a names.
-_COMPILED: dict[tuple[tuple[Expr, ...], frozenset[str]], Balance] = {}
+def _item_source(expr: Expr, na_names: Collection[str]) -> str:
+    writer = _Writer([], na_names, whole=True)
+    value = writer.ev(expr)
+    head = ["def _item(_env, _n_years):"]
+    head += [f"    {local} = _env[{name!r}]" for name, local in writer.reads.items()]
+    body = [f"    {line}" for line in writer.lines]
+    return "\n".join([*head, *body, f"    return {value}"]) + "\n"
+
+
+#: What is compiled: a balance or one item, its expressions (themselves,
+#: which keeps them alive: an ``id`` could be reused once a model is freed)
+#: and the model's n/a names.
+Key = tuple[str, tuple[Expr, ...], frozenset[str]]
+
+#: Compiled code (``marshal``) by key: filled from a model kept on disk
+#: (:mod:`econ.model.cache`), so a new process skips compiling.
+CODE: dict[Key, bytes] = {}
+
+_COMPILED: dict[Key, Any] = {}
+
+
+def _code(key: Key, keys: Sequence[str]) -> CodeType:
+    kind, exprs, na_names = key
+    if kind == "balance":
+        return compile(_source(keys, exprs, na_names), f"<econ balance {keys[0]}>", "exec")
+    return compile(_item_source(exprs[0], na_names), f"<econ item {keys[0]}>", "exec")
+
+
+def code_bytes(key: Key, keys: Sequence[str]) -> bytes:
+    """The compiled code of a balance or an item, marshalled (to keep with
+    its model)."""
+    return marshal.dumps(_code(key, keys))
+
+
+def _function(key: Key, keys: Sequence[str], name: str) -> Any:
+    stored = CODE.get(key)
+    code = _code(key, keys) if stored is None else marshal.loads(stored)
+    namespace = dict(_NAMESPACE)
+    exec(code, namespace)
+    return namespace[name]
+
+
+#: ``fn(env, n_years)``: one item's value, as the interpreter gives it.
+Item = Callable[[Mapping[str, Array], int], Array]
+
+
+def stored_item(key: str, expr: Expr, na_names: frozenset[str]) -> Item | None:
+    """Item ``key`` as a compiled function when its code was kept with its
+    model (:data:`CODE`), else ``None`` (compiling one item costs more than
+    interpreting it once)."""
+    k: Key = ("item", (expr,), na_names)
+    fn = _COMPILED.get(k)
+    if fn is None and k in CODE:
+        fn = _COMPILED[k] = _function(k, [key], "_item")
+    return fn
 
 
 def compile_balance(
@@ -231,11 +295,8 @@ def compile_balance(
     >>> out["pool"]
     array([[1., 3., 6.]])
     """
-    key = (tuple(exprs), na_names)
+    key: Key = ("balance", tuple(exprs), na_names)
     fn = _COMPILED.get(key)
     if fn is None:
-        source = _source(keys, exprs, na_names)
-        namespace = dict(_NAMESPACE)
-        exec(compile(source, f"<econ balance {keys[0]}>", "exec"), namespace)
-        fn = _COMPILED[key] = namespace["_balance"]
-    return fn
+        fn = _COMPILED[key] = _function(key, keys, "_balance")
+    return fn  # type: ignore[no-any-return]

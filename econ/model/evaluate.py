@@ -7,13 +7,14 @@ Pure: arrays in, arrays out, no files, no clock.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from econ.model.compiled import compile_balance
+from econ.model.compiled import CODE, Key, code_bytes, compile_balance, stored_item
 from econ.model.expr import Expr, Prev, as_node, refs
 from econ.model.numpy_backend import evaluate, may_be_na
 from econ.model.schema import LineItem, Model, Solve
@@ -130,6 +131,42 @@ def evaluate_model(
             if out[k].shape[0] == size:
                 out[k][lo : lo + chunk] = v
     return out
+
+
+def warm(model: Model) -> None:
+    """Derive what every evaluation of ``model`` needs (the evaluation order,
+    the n/a items, each solve's plan) now, so that a model kept on disk
+    (:mod:`econ.model.cache`) carries them."""
+    steps = model.cached("steps", lambda: evaluation_steps(model))
+    assert isinstance(steps, list)
+    na_names = na_items(model)
+    groups = list(steps)
+    for solve in model.solves:
+        plan = model.cached(("solve-plan", solve.key), functools.partial(_solve_plan, model, solve))
+        assert isinstance(plan, _SolvePlan)
+        groups += plan.fixed_steps + plan.moving_steps
+    infos = {tuple(g): _group_info(g) for g in groups}
+    codes: dict[Key, bytes] = {}
+    for group in groups:
+        keys = [it.key for it in group]
+        exprs = tuple(it.expr for it in group)
+        if infos[tuple(group)][0]:
+            codes["balance", exprs, na_names] = code_bytes(("balance", exprs, na_names), keys)
+        elif not group[0].solved:
+            codes["item", exprs, na_names] = code_bytes(("item", exprs, na_names), keys)
+    model.cached("group-info", lambda: infos)
+    model.cached("balance-code", lambda: codes)
+
+
+def _seed_caches(model: Model) -> bool:
+    """Hand what :func:`warm` stored in ``model`` (a model loaded from disk)
+    to this process's caches."""
+    infos = model.cached("group-info", dict)
+    codes = model.cached("balance-code", dict)
+    assert isinstance(infos, dict) and isinstance(codes, dict)
+    _GROUPS.update(infos)
+    CODE.update(codes)
+    return True
 
 
 def needed_items(model: Model, keys: Collection[str]) -> frozenset[str]:
@@ -273,9 +310,10 @@ def _run(
     n_years: int,
     na_names: frozenset[str],
     solve_item: Callable[[LineItem, dict[str, Array]], Array],
+    size: int,
 ) -> None:
-    """Evaluate ``steps`` into ``env``."""
-    size = max(a.shape[0] for a in env.values())
+    """Evaluate ``steps`` into ``env`` (``size``: the number of scenarios,
+    under the caller's ``np.errstate``)."""
     for group in steps:
         recurrent, names = _group_info(group)
         if not recurrent:
@@ -283,7 +321,11 @@ def _run(
             if item.solved:
                 env[item.key] = solve_item(item, env)
                 continue
-            value = evaluate(item.expr, env, n_years, na_names)
+            fn = stored_item(item.key, item.expr, na_names) if COMPILE_BALANCES else None
+            if fn is not None:
+                value = fn(env, n_years)
+            else:
+                value = evaluate(item.expr, env, n_years, na_names, quiet=False)
             if item.shape == "scalar" and value.shape[1] != 1:
                 raise ValueError(f"scalar item {item.key!r} depends on a row")
             env[item.key] = value
@@ -309,7 +351,7 @@ def _run(
                 return source[:, t - 1 : t]
 
             for it in group:
-                value = evaluate(it.expr, col, 1, na_names, lag)
+                value = evaluate(it.expr, col, 1, na_names, lag, quiet=False)
                 out[it.key][:, t : t + 1] = value
                 col[it.key] = out[it.key][:, t : t + 1]
         env.update(out)
@@ -361,6 +403,7 @@ def _evaluate(
     n_years: int,
     keep: frozenset[str] | None = None,
 ) -> dict[str, Array]:
+    model.cached("seeded", lambda: _seed_caches(model))
     env = input_env(model, inputs, start_year, n_years)
     na_names = na_items(model)
     solves = {s.key: s for s in model.solves}
@@ -383,7 +426,7 @@ def _evaluate(
         # debt schedule, anything upstream of it) are evaluated once, not at
         # every step of the solver.
         env = dict(env)
-        _run(plan.fixed_steps, env, n_years, na_names, solve_item)
+        _run(plan.fixed_steps, env, n_years, na_names, solve_item, size)
         block_steps, reads = plan.moving_steps, plan.reads
 
         def target_at(x: Array, rows: NDArray[np.intp]) -> Array:
@@ -399,7 +442,7 @@ def _evaluate(
                     if (v := env.get(k)) is not None
                 }
             trial[item.key] = x
-            _run(block_steps, trial, n_years, na_names, solve_item)
+            _run(block_steps, trial, n_years, na_names, solve_item, int(rows.size))
             return np.broadcast_to(trial[target], x.shape)
 
         probe = np.broadcast_to(evaluate(solve.probe, env, n_years), (size, 1))
@@ -407,5 +450,7 @@ def _evaluate(
             return solve_whole(target_at, np.array(probe))
         return solve_root(target_at, np.array(probe), subset=True)
 
-    _run(steps, env, n_years, na_names, solve_item)
+    size = max(a.shape[0] for a in env.values())
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        _run(steps, env, n_years, na_names, solve_item, size)
     return env

@@ -115,6 +115,8 @@ def evaluate(
     n_years: int,
     na_names: Collection[str] | None = None,
     lag: Callable[[str, Array], Array] | None = None,
+    *,
+    quiet: bool = True,
 ) -> Array:
     """Evaluate ``expr`` with numpy.
 
@@ -128,6 +130,9 @@ def evaluate(
             pass. ``None``: look at the values.
         lag: for year-by-year evaluation (``env`` holds one year's column):
             ``lag(name, initial)`` is the row's value in the previous year.
+        quiet: silence numpy's floating-point warnings (n/a and overflow are
+            values here); ``False`` when the caller already does, as the
+            model evaluator does once for a whole model.
 
     Returns:
         An array of shape ``(S, 1)`` or ``(S, Y)``.
@@ -198,6 +203,8 @@ def evaluate(
                 assert_never(node)
 
     try:
+        if not quiet:
+            return ev(expr)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             return ev(expr)
     finally:

@@ -1,0 +1,128 @@
+"""Built models kept on disk (econ.model.cache): a model loaded back
+evaluates exactly as the one built; a damaged, foreign or disabled cache
+never changes an answer or stops econ."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import econ
+from econ.model import cache
+from econ.model.definition import NATIONAL
+from econ.model.definition import project as project_def
+from econ.model.evaluate import warm
+from econ.model.schema import Model
+
+ROOT = Path(__file__).resolve().parent.parent
+MAGNETS = ROOT / "seeds" / "magnets_plant.toml"
+
+
+def _count_builds(model: Model) -> tuple[list[int], object]:
+    calls: list[int] = []
+
+    def build() -> Model:
+        calls.append(1)
+        return model
+
+    return calls, build
+
+
+def test_second_call_loads_instead_of_building(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ECON_CACHE_DIR", str(tmp_path))
+    calls, build = _count_builds(NATIONAL)
+    first = cache.cached_model("national-test", build, warm)  # type: ignore[arg-type]
+    files = list(tmp_path.glob("national-test-*.pickle"))
+    assert len(files) == 1 and calls == [1]
+    second = cache.cached_model("national-test", build, warm)  # type: ignore[arg-type]
+    assert calls == [1], "the second call built the model again"
+    assert second is not first and second.input_keys == first.input_keys
+    assert [i.key for i in second.items] == [i.key for i in first.items]
+
+
+@pytest.mark.parametrize("content", [b"", b"not a pickle", pickle.dumps({"a": 1})])
+def test_damaged_or_foreign_file_is_rebuilt(
+    content: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ECON_CACHE_DIR", str(tmp_path))
+    path = tmp_path / f"national-test-{cache.source_digest()}.pickle"
+    path.write_bytes(content)
+    calls, build = _count_builds(NATIONAL)
+    model = cache.cached_model("national-test", build, warm)  # type: ignore[arg-type]
+    assert model is NATIONAL and calls == [1]
+    assert isinstance(pickle.loads(path.read_bytes()), Model)  # replaced by a good one
+
+
+def test_off_and_unwritable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ECON_CACHE_DIR", "off")
+    assert cache.cache_dir() is None
+    calls, build = _count_builds(NATIONAL)
+    cache.cached_model("national-test", build, warm)  # type: ignore[arg-type]
+    cache.cached_model("national-test", build, warm)  # type: ignore[arg-type]
+    assert calls == [1, 1]
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    monkeypatch.setenv("ECON_CACHE_DIR", str(blocker / "under-a-file"))
+    assert cache.cached_model("national-test", build, warm) is NATIONAL  # type: ignore[arg-type]
+
+
+def test_digest_follows_the_source(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "m.py").write_text("X = 1\n")
+    monkeypatch.setattr(cache, "_PACKAGE", tmp_path)
+    cache.source_digest.cache_clear()
+    try:
+        before = cache.source_digest()
+        (tmp_path / "m.py").write_text("X = 2\n")
+        cache.source_digest.cache_clear()
+        assert cache.source_digest() != before
+    finally:
+        cache.source_digest.cache_clear()
+
+
+def test_loaded_comparison_evaluates_as_built(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The instrument comparison loaded from disk (with its compiled items)
+    against the same model built in this process: every value identical."""
+    monkeypatch.setenv("ECON_CACHE_DIR", str(tmp_path))
+    scenario = econ.load_scenario(MAGNETS)
+    fresh = project_def.instrument_comparison.__wrapped__()  # built: nothing on disk yet
+    loaded = project_def.instrument_comparison.__wrapped__()  # loaded from tmp_path
+    assert list(tmp_path.glob("instrument-comparison-*.pickle"))
+    assert loaded is not fresh
+    values = {
+        name: econ.evaluate(dataclasses.replace(scenario, model=model)).values
+        for name, model in (("fresh", fresh), ("loaded", loaded))
+    }
+    assert values["fresh"].keys() == values["loaded"].keys()
+    differ = [
+        k
+        for k in values["fresh"]
+        if not np.array_equal(values["fresh"][k], values["loaded"][k], equal_nan=True)
+    ]
+    assert not differ
+
+
+def test_show_uses_the_cache(tmp_path: Path) -> None:
+    """Two ``econ show`` processes: the first writes the models, the second
+    reads them and prints the same text."""
+    env = {**os.environ, "ECON_CACHE_DIR": str(tmp_path)}
+    cmd = [sys.executable, "-m", "econ", "show", str(MAGNETS)]
+    first = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
+    names = sorted(p.name.rsplit("-", 1)[0] for p in tmp_path.glob("*.pickle"))
+    assert names == ["instrument-comparison", "project"]
+    second = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
+    assert second.stdout == first.stdout and "Cheapest budget instrument" in first.stdout
+    off = subprocess.run(
+        cmd, env={**env, "ECON_CACHE_DIR": "off"}, capture_output=True, text=True, check=True
+    )
+    assert off.stdout == first.stdout
