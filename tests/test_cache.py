@@ -1,4 +1,4 @@
-"""Built models kept on disk (econ.model.cache): a model loaded back
+"""Built models kept on disk (econ.cache): a model loaded back
 evaluates exactly as the one built; a damaged, foreign or disabled cache
 never changes an answer or stops econ."""
 
@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import econ
-from econ.model import cache
+from econ import cache
 from econ.model.definition import NATIONAL
 from econ.model.definition import project as project_def
 from econ.model.evaluate import warm
@@ -95,8 +95,9 @@ def test_loaded_comparison_evaluates_as_built(
     against the same model built in this process: every value identical."""
     monkeypatch.setenv("ECON_CACHE_DIR", str(tmp_path))
     scenario = econ.load_scenario(MAGNETS)
-    fresh = project_def.instrument_comparison.__wrapped__()  # built: nothing on disk yet
-    loaded = project_def.instrument_comparison.__wrapped__()  # loaded from tmp_path
+    build = project_def.instrument_comparison.__wrapped__
+    fresh = cache.cached_model("instrument-comparison", build, warm)  # nothing on disk yet
+    loaded = cache.cached_model("instrument-comparison", build, warm)  # from tmp_path
     assert list(tmp_path.glob("instrument-comparison-*.pickle"))
     assert loaded is not fresh
     values = {
@@ -119,7 +120,7 @@ def test_show_uses_the_cache(tmp_path: Path) -> None:
     cmd = [sys.executable, "-m", "econ", "show", str(MAGNETS)]
     first = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
     names = sorted(p.name.rsplit("-", 1)[0] for p in tmp_path.glob("*.pickle"))
-    assert names == ["instrument-comparison", "project"]
+    assert names == ["instrument-comparison"]
     second = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
     assert second.stdout == first.stdout and "Cheapest budget instrument" in first.stdout
     off = subprocess.run(

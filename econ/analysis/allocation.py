@@ -221,10 +221,10 @@ def in_rubles(scenario: Scenario) -> tuple[str, ...]:
 def comparison_model(scenario: Scenario) -> Model:
     """The instrument-comparison model in the scenario's currencies (the
     model :func:`econ.analysis.instruments.compare_instruments` evaluates)."""
-    from econ.model.definition.project import instrument_comparison
+    from econ.cache import comparison_model as cached_comparison
     from econ.scenario import denominated
 
-    return denominated(instrument_comparison(), in_rubles(scenario))
+    return denominated(cached_comparison(), in_rubles(scenario))
 
 
 def comparison_items(instruments: Sequence[str], *, describe: bool = True) -> list[str]:

@@ -21,13 +21,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
+from econ.cache import comparison_model
 from econ.engine import scenario_arrays
-from econ.model.definition.project import (
-    COMPARISON,
-    INSTRUMENTS,
-    OFF_BUDGET,
-    instrument_comparison,
-)
+from econ.model.definition.project import COMPARISON, INSTRUMENTS, OFF_BUDGET
 from econ.model.evaluate import evaluate_model
 from econ.model.schema import Model
 from econ.scenario import Scenario, denominated
@@ -75,7 +71,7 @@ def with_comparison(scenario: Scenario) -> Scenario:
     if scenario.model.name != "project" or "cheapest_fiscal_cost_usd" in scenario.model:
         return scenario
     in_rubles = tuple(sorted(a.given_as for a in scenario.assumptions.values() if a.given_as))
-    return dataclasses.replace(scenario, model=denominated(instrument_comparison(), in_rubles))
+    return dataclasses.replace(scenario, model=denominated(comparison_model(), in_rubles))
 
 
 @dataclass(frozen=True)

@@ -240,7 +240,7 @@ def _item_source(expr: Expr, na_names: Collection[str]) -> str:
 Key = tuple[str, tuple[Expr, ...], frozenset[str]]
 
 #: Compiled code (``marshal``) by key: filled from a model kept on disk
-#: (:mod:`econ.model.cache`), so a new process skips compiling.
+#: (:mod:`econ.cache`), so a new process skips compiling.
 CODE: dict[Key, bytes] = {}
 
 _COMPILED: dict[Key, Any] = {}

@@ -136,7 +136,7 @@ def evaluate_model(
 def warm(model: Model) -> None:
     """Derive what every evaluation of ``model`` needs (the evaluation order,
     the n/a items, each solve's plan) now, so that a model kept on disk
-    (:mod:`econ.model.cache`) carries them."""
+    (:mod:`econ.cache`) carries them."""
     steps = model.cached("steps", lambda: evaluation_steps(model))
     assert isinstance(steps, list)
     na_names = na_items(model)

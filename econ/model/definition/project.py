@@ -1599,16 +1599,9 @@ def _project(
     )
 
 
-def _cached_project() -> Model:
-    from econ.model.cache import cached_model
-    from econ.model.evaluate import warm
-
-    return cached_model("project", lambda: _project(_ITEMS), warm)
-
-
 #: The project model: cash flow, levelized cost, breakeven subsidy, the
-#: fiscal cost of the support as given (kept on disk, :mod:`econ.model.cache`).
-PROJECT = _cached_project()
+#: fiscal cost of the support as given.
+PROJECT = _project(_ITEMS)
 
 
 @functools.cache
@@ -1616,15 +1609,10 @@ def instrument_comparison() -> Model:
     """The project model with every instrument's breakeven size solved and
     its fiscal cost at that size: the instrument comparison
     (:mod:`econ.analysis.instruments`). Same inputs as :data:`PROJECT`; built
-    on first use (it is large) and kept on disk (:mod:`econ.model.cache`)."""
-    from econ.model.cache import cached_model
-    from econ.model.evaluate import warm
-
-    def build() -> Model:
-        base = _project(_ITEMS, _ALL_SOLVES)
-        return _project(
-            (*_ITEMS, *_comparison(base)), _ALL_SOLVES, (*_size_limits(base), _NO_INSTRUMENT),
-            _COMPARISON_TILES,
-        )  # fmt: skip
-
-    return cached_model("instrument-comparison", build, warm)
+    on first use (it is large; :func:`econ.cache.comparison_model` keeps it
+    on disk between processes)."""
+    base = _project(_ITEMS, _ALL_SOLVES)
+    return _project(
+        (*_ITEMS, *_comparison(base)), _ALL_SOLVES, (*_size_limits(base), _NO_INSTRUMENT),
+        _COMPARISON_TILES,
+    )  # fmt: skip

@@ -1,4 +1,4 @@
-"""Built models kept on disk between processes.
+"""Built models kept on disk between processes (outside the pure model core).
 
 Building the instrument comparison (every instrument's solve copied with its
 plug-back blocks, units and shapes checked) takes about 0.3 s, more than
@@ -22,7 +22,6 @@ import hashlib
 import os
 import pickle
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -30,12 +29,12 @@ import numpy as np
 
 from econ.model.schema import Model
 
-__all__ = ["cache_dir", "cached_model"]
+__all__ = ["cache_dir", "cached_model", "comparison_model"]
 
 #: Versions of one model kept in the folder.
 _KEEP = 4
 
-_PACKAGE = Path(__file__).resolve().parent.parent
+_PACKAGE = Path(__file__).resolve().parent
 
 
 def cache_dir() -> Path | None:
@@ -76,18 +75,24 @@ def cached_model(name: str, build: Callable[[], Model], warm: Callable[[Model], 
     model = build()
     warm(model)
     with contextlib.suppress(Exception):
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{name}-", suffix=".tmp", dir=folder)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                pickle.dump(model, f, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, path)
-        finally:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
+        from econ.outputs.files import write_atomic
+
+        # Not fsynced: a cache lost in a crash is rebuilt.
+        write_atomic(path, pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL), fsync=False)
         # Keep the few newest versions (two checkouts may share the folder).
         kept = sorted(folder.glob(f"{name}-*.pickle"), key=lambda p: p.stat().st_mtime)
         for old in kept[:-_KEEP]:
             with contextlib.suppress(OSError):
                 old.unlink()
     return model
+
+
+@functools.cache
+def comparison_model() -> Model:
+    """The instrument comparison
+    (:func:`econ.model.definition.project.instrument_comparison`), from the
+    disk cache when this econ built it before."""
+    from econ.model.definition.project import instrument_comparison
+    from econ.model.evaluate import warm
+
+    return cached_model("instrument-comparison", instrument_comparison, warm)
