@@ -16,7 +16,7 @@ from econ.engine import Results, evaluate
 from econ.errors import InputError
 from econ.outputs import EnvironmentFault, backup_path, keep_if_edited, write_atomic
 from econ.outputs.files import clean_stale, ensure_folder, fault
-from econ.scenario import Assumption, Scenario, load_scenario
+from econ.scenario import _WORKBOOK_SUFFIXES, Assumption, Scenario, load_input, load_scenario
 
 __all__ = [
     "RENDERERS",
@@ -221,19 +221,6 @@ def build_scenario(
     """
     results = evaluate(scenario) if results is None else results
     return results, list(write_outputs(scenario, results, Path(out_dir)).files)
-
-
-_WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
-
-
-def load_input(path: Path) -> Scenario:
-    """The scenario of a scenario file, or of an econ workbook (``.xlsx``,
-    ``.xlsm``) with the values on its Assumptions sheet (edited or not)."""
-    if path.suffix.lower() in _WORKBOOK_SUFFIXES:
-        from econ.excel.reader import read_workbook
-
-        return read_workbook(path).scenario
-    return load_scenario(path)
 
 
 def build(path: Path, out_dir: Path | None, scenario: Scenario | None = None) -> list[str]:

@@ -82,7 +82,7 @@ def format_metrics(scenario: Scenario, results: Results) -> str:
 def _cmd_show(args: argparse.Namespace) -> int:
     outputs = []
     from econ.analysis.instruments import with_comparison
-    from econ.build import load_input
+    from econ.scenario import load_input
 
     for path in args.scenarios:
         scenario = with_comparison(load_input(Path(path)))
@@ -807,8 +807,6 @@ def _flush_stdout() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``econ`` command."""
-    from econ.outputs.files import EnvironmentFault
-
     args = _parser().parse_args(argv)
     if not args.debug:
         # A library object abandoned by a failure (a zip writer on a full
@@ -833,7 +831,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Terminated:
         _error("terminated (SIGTERM): stopped; no partial file was left at an output path")
         return EXIT_TERMINATED
-    except (EnvironmentFault, OSError) as exc:
+    except OSError as exc:  # EnvironmentFault among them (imported only when needed)
+        from econ.outputs.files import EnvironmentFault
+
         if args.debug:
             raise
         if exc.errno in (errno.EPIPE,) or isinstance(exc, BrokenPipeError):

@@ -72,6 +72,7 @@ __all__ = [
     "Scenario",
     "Source",
     "bounds_warnings",
+    "load_input",
     "load_scenario",
     "parse_scenario",
     "to_toml",
@@ -324,6 +325,20 @@ def _read_text(path: Path) -> str:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputError(path, None, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+
+
+#: Workbooks econ reads its scenario back from.
+_WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+
+
+def load_input(path: Path) -> Scenario:
+    """The scenario of a scenario file, or of an econ workbook (``.xlsx``,
+    ``.xlsm``) with the values on its Assumptions sheet (edited or not)."""
+    if path.suffix.lower() in _WORKBOOK_SUFFIXES:
+        from econ.excel.reader import read_workbook
+
+        return read_workbook(path).scenario
+    return load_scenario(path)
 
 
 def load_scenario(path: str | Path) -> Scenario:

@@ -53,8 +53,9 @@ __all__ = ["CODE", "Balance", "Item", "code_bytes", "compile_balance", "stored_i
 
 Array = NDArray[np.float64]
 
-#: ``fn(env, out, n_years)``: fills ``out[key]`` (``(S, Y)``, preallocated)
-#: for every item of the balance from the names in ``env``.
+#: ``fn(env, out, n_years)``: fills ``out[key]`` (``(S, Y)``, preallocated,
+#: fastest in column-major order) for every item of the balance from the
+#: names in ``env``.
 Balance = Callable[[Mapping[str, Array], Mapping[str, Array], int], None]
 
 _OPS = {**{op: f"_arith_{n}" for n, op in enumerate(nb._ARITHMETIC)}}
@@ -66,6 +67,7 @@ _NAMESPACE: dict[str, Any] = {
     "_asarray": np.asarray,
     "_broadcast_to": np.broadcast_to,
     "_concatenate": np.concatenate,
+    "_asfortranarray": np.asfortranarray,
     "_cumsum": np.cumsum,
     "_errstate": np.errstate,
     "_with_nan": nb._with_nan,
@@ -213,6 +215,13 @@ def _source(keys: Sequence[str], exprs: Sequence[Expr], na_names: Collection[str
         head.append(f"    _full{local} = _env.get({name!r})")
         head.append(
             f"    _is_row{local} = _full{local} is not None and _full{local}.shape[1] == _n_years"
+        )
+        # Year by year, a row is read a column at a time: in column-major
+        # order each column is contiguous (8x faster at 100,000 scenarios
+        # than striding through rows); the values are the same.
+        head.append(
+            f"    if _is_row{local} and _full{local}.shape[0] > 1: "
+            f"_full{local} = _asfortranarray(_full{local})"
         )
     head.append("    with _errstate(divide='ignore', invalid='ignore', over='ignore'):")
     head.append("        for _t in range(_n_years):")

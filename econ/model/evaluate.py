@@ -331,12 +331,13 @@ def _run(
             env[item.key] = value
             continue
         # A balance: year by year, each item reading last year's values.
-        out = {it.key: np.empty((size, n_years)) for it in group}
         if COMPILE_BALANCES:
             keys = [it.key for it in group]
+            out = {k: np.empty((size, n_years), order="F") for k in keys}
             compile_balance(keys, [it.expr for it in group], na_names)(env, out, n_years)
-            env.update(out)
+            env.update((k, np.ascontiguousarray(v)) for k, v in out.items())
             continue
+        out = {it.key: np.empty((size, n_years)) for it in group}
         for t in range(n_years):
             col = {
                 k: (v[:, t : t + 1] if v.shape[1] == n_years else v)
