@@ -1,6 +1,9 @@
 """Evaluate a model over many scenarios at once: the graph in topological
 order, each node by :mod:`econ.model.numpy_backend`, engine-solved values by
-:func:`econ.model.solve.solve_root`.
+:func:`econ.model.solve.solve_root`. A balance (items reading their own past)
+runs as generated code (:mod:`econ.model.compiled`), as does every item of a
+model whose code was kept with it (:func:`warm`, :mod:`econ.cache`); the
+generated code makes the interpreter's numpy calls, so the values are the same.
 
 Pure: arrays in, arrays out, no files, no clock.
 """
