@@ -10,8 +10,10 @@ a stale model is never loaded.
 
 The folder is ``$ECON_CACHE_DIR``, else ``$XDG_CACHE_HOME/econ``, else
 ``~/.cache/econ``; ``ECON_CACHE_DIR=off`` (or an unwritable folder) turns the
-cache off. Only files econ wrote there are read; a file that cannot be read
-back is rebuilt and replaced.
+cache off (so does a missing home folder). Only regular files of the user
+running econ are read (not a symlink, a FIFO or another user's file: a pickle
+runs code when loaded); a file that cannot be read back is rebuilt and
+replaced.
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import importlib.util
 import os
 import pickle
+import stat
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -43,15 +47,25 @@ def cache_dir() -> Path | None:
     if where is not None:
         return None if where.strip().lower() in ("", "off", "0", "none") else Path(where)
     xdg = os.environ.get("XDG_CACHE_HOME")
-    base = Path(xdg) if xdg else Path.home() / ".cache"
-    return base / "econ"
+    if xdg:
+        return Path(xdg) / "econ"
+    try:
+        home = Path.home()
+    except (RuntimeError, KeyError, OSError):  # no $HOME and no passwd entry (a container)
+        return None
+    return home / ".cache" / "econ"
 
 
 @functools.cache
 def source_digest() -> str:
     """A digest of every Python file of the econ package and the versions of
     Python and numpy (the pickle's validity)."""
-    h = hashlib.sha256(f"{sys.version_info[:3]} numpy {np.__version__}".encode())
+    # The pickle holds marshalled code: the bytecode's magic number and the
+    # implementation name it (a pre-release changes the magic, not [:3]).
+    h = hashlib.sha256(
+        f"{sys.version_info} {sys.implementation.cache_tag} numpy {np.__version__}".encode()
+    )
+    h.update(importlib.util.MAGIC_NUMBER)
     for path in sorted(_PACKAGE.rglob("*.py")):
         h.update(str(path.relative_to(_PACKAGE)).encode())
         h.update(path.read_bytes())
@@ -66,17 +80,20 @@ def cached_model(name: str, build: Callable[[], Model], warm: Callable[[Model], 
     folder = cache_dir()
     if folder is None:
         return build()
-    path = folder / f"{name}-{source_digest()}.pickle"
+    try:
+        path = folder / f"{name}-{source_digest()}.pickle"
+    except Exception:  # an unreadable source file: no digest, no cache
+        return build()
     with contextlib.suppress(Exception):
-        with path.open("rb") as f:
-            model = pickle.load(f)
+        model = _load(path)
         if isinstance(model, Model):
             return model
     model = build()
     warm(model)
     with contextlib.suppress(Exception):
-        from econ.outputs.files import write_atomic
+        from econ.outputs.files import clean_stale, write_atomic
 
+        clean_stale(folder)  # the temporary files of writers killed mid-write
         # Not fsynced: a cache lost in a crash is rebuilt.
         write_atomic(path, pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL), fsync=False)
         # Keep the few newest versions (two checkouts may share the folder).
@@ -85,6 +102,20 @@ def cached_model(name: str, build: Callable[[], Model], warm: Callable[[Model], 
             with contextlib.suppress(OSError):
                 old.unlink()
     return model
+
+
+def _load(path: Path) -> object:
+    """The object pickled in ``path`` if it is a regular file of this user
+    (never blocking: a FIFO or a device in its place is not read), else ``None``."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(path, flags)
+    with open(fd, "rb") as f:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return None
+        if hasattr(os, "geteuid") and st.st_uid != os.geteuid():
+            return None  # unpickling runs code: only a file this user wrote
+        return pickle.load(f)
 
 
 @functools.cache

@@ -5,10 +5,13 @@ never changes an answer or stops econ."""
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import os
 import pickle
 import subprocess
 import sys
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -127,3 +130,84 @@ def test_show_uses_the_cache(tmp_path: Path) -> None:
         cmd, env={**env, "ECON_CACHE_DIR": "off"}, capture_output=True, text=True, check=True
     )
     assert off.stdout == first.stdout
+
+
+def _in_thread(fn: Callable[[], Model], timeout: float = 60.0) -> Model | None:
+    """``fn()`` in a daemon thread; ``None`` if it is still blocked after ``timeout``."""
+    result: list[Model] = []
+    thread = threading.Thread(target=lambda: result.append(fn()), daemon=True)
+    thread.start()
+    thread.join(timeout)
+    return result[0] if result else None
+
+
+def test_fifo_or_symlink_in_place_is_not_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A FIFO at the cache file's name once blocked econ for ever (opened
+    for reading, it waits for a writer); a symlink was followed."""
+    monkeypatch.setenv("ECON_CACHE_DIR", str(tmp_path))
+    path = tmp_path / f"national-test-{cache.source_digest()}.pickle"
+    os.mkfifo(path)
+    calls, build = _count_builds(NATIONAL)
+    model = _in_thread(lambda: cache.cached_model("national-test", build, warm))  # type: ignore[arg-type]
+    assert model is NATIONAL and calls == [1], "blocked on a FIFO"
+    assert path.is_file() and not path.is_symlink()  # replaced by a good file
+    elsewhere = tmp_path / "elsewhere.pickle"
+    path.rename(elsewhere)
+    path.symlink_to(elsewhere)
+    assert cache.cached_model("national-test", build, warm) is NATIONAL  # type: ignore[arg-type]
+    assert calls == [1, 1] and not path.is_symlink()
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs chown")
+def test_another_users_file_is_not_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ECON_CACHE_DIR", str(tmp_path))
+    calls, build = _count_builds(NATIONAL)
+    cache.cached_model("national-test", build, warm)  # type: ignore[arg-type]
+    [path] = tmp_path.glob("national-test-*.pickle")
+    os.chown(path, 54321, 54321)
+    assert cache.cached_model("national-test", build, warm) is NATIONAL  # type: ignore[arg-type]
+    assert calls == [1, 1]
+
+
+def test_no_home_folder_turns_the_cache_off(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No $HOME and no passwd entry (a container's arbitrary user): Path.home()
+    raises; econ once stopped with that RuntimeError."""
+
+    def no_home() -> Path:
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.delenv("ECON_CACHE_DIR", raising=False)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setattr(Path, "home", staticmethod(no_home))
+    assert cache.cache_dir() is None
+    calls, build = _count_builds(NATIONAL)
+    assert cache.cached_model("national-test", build, warm) is NATIONAL  # type: ignore[arg-type]
+    assert calls == [1]
+
+
+def test_digest_follows_the_bytecode_format(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pickle holds marshalled code: another bytecode magic number (a
+    Python pre-release, another implementation) is another name."""
+    cache.source_digest.cache_clear()
+    try:
+        before = cache.source_digest()
+        monkeypatch.setattr(importlib.util, "MAGIC_NUMBER", b"\x00\x00\r\n")
+        cache.source_digest.cache_clear()
+        assert cache.source_digest() != before
+    finally:
+        cache.source_digest.cache_clear()
+
+
+def test_killed_writers_leave_no_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A temporary file of a writer killed mid-write (a model is about a
+    megabyte) is removed by the next write instead of staying for ever."""
+    monkeypatch.setenv("ECON_CACHE_DIR", str(tmp_path))
+    stale = tmp_path / ".national-test-x.pickle.econ-tmp-999999999-abc.tmp"
+    stale.write_bytes(b"half a pickle")
+    calls, build = _count_builds(NATIONAL)
+    cache.cached_model("national-test", build, warm)  # type: ignore[arg-type]
+    assert calls == [1] and not stale.exists()

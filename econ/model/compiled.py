@@ -18,8 +18,8 @@ Pure: arrays in, arrays out.
 
 from __future__ import annotations
 
-import keyword
 import marshal
+import math
 from collections.abc import Callable, Collection, Mapping, Sequence
 from types import CodeType
 from typing import Any, assert_never
@@ -63,6 +63,8 @@ _CMPS = {op: f"_cmp_{n}" for n, op in enumerate(nb._COMPARE)}
 
 _NAMESPACE: dict[str, Any] = {
     "_np": np,
+    "_nan": math.nan,
+    "_inf": math.inf,
     "_f64": np.float64,
     "_asarray": np.asarray,
     "_broadcast_to": np.broadcast_to,
@@ -92,7 +94,9 @@ class _Writer:
         # otherwise one column of a balance (year ``_t``).
         self.whole = whole
         self.years = "_n_years" if whole else "1"
-        self.group = set(group_keys)
+        # Each item's identifier, numbered: two keys that differ only in
+        # characters an identifier cannot hold ("a-b", "a.b") stay apart.
+        self.group = {key: _ident(key, n) for n, key in enumerate(group_keys)}
         self.na_names = na_names
         self.lines: list[str] = []
         self.counter = 0
@@ -108,7 +112,7 @@ class _Writer:
     def local(self, name: str) -> str:
         """The local holding ``name``'s value in this year's column."""
         if name in self.group and not self.whole:
-            return f"_item_{_ident(name)}"
+            return f"_item_{self.group[name]}"
         if name not in self.reads:
             self.reads[name] = f"_col_{len(self.reads)}"
         return self.reads[name]
@@ -126,7 +130,7 @@ class _Writer:
         node = as_node(e)
         match node:
             case Const(value=v):
-                return self.temp(f"_np.array([[{float(v)!r}]])")
+                return self.temp(f"_np.array([[{_literal(v)}]])")
             case Ref(name=n):
                 return self.local(n)
             case Binary(op=op, left=left, right=right):
@@ -152,7 +156,9 @@ class _Writer:
                 return self.temp(f"_concatenate([{first}, {rows}[:, :-1]], axis=1)")
             case Prev(series=s, initial=init):
                 # Year 0 reads the initial value; later years the previous column.
-                source = f"_out_{_ident(s.name)}" if s.name in self.group else self.env_row(s.name)
+                source = (
+                    f"_out_{self.group[s.name]}" if s.name in self.group else self.env_row(s.name)
+                )
                 saved, self.lines = self.lines, []
                 init_value = self.ev(init)
                 init_lines, self.lines = self.lines, saved
@@ -194,21 +200,36 @@ class _Writer:
         return f"_full{self.reads[name]}"
 
 
-def _ident(name: str) -> str:
-    out = "".join(c if c.isalnum() or c == "_" else "_" for c in name)
-    return out + "_" if keyword.iskeyword(out) else out
+def _ident(name: str, n: int) -> str:
+    """Identifier text for the ``n``-th item of a balance, called ``name``
+    (unique by its number; the name kept, in ASCII, to read the code)."""
+    return f"{n}_" + "".join(c if c.isascii() and (c.isalnum() or c == "_") else "_" for c in name)
+
+
+def _literal(value: float) -> str:
+    """Source text for a :class:`Const`'s value giving the array the
+    interpreter's ``np.array([[value]])`` gives: the same type (an ``int``
+    stays an integer array) and value (n/a and infinities included)."""
+    if type(value) in (bool, int):
+        return repr(value)
+    v = float(value)
+    if math.isnan(v):
+        return "_nan"
+    if math.isinf(v):
+        return "_inf" if v > 0 else "-_inf"
+    return repr(v)
 
 
 def _source(keys: Sequence[str], exprs: Sequence[Expr], na_names: Collection[str]) -> str:
     writer = _Writer(keys, na_names)
     for key, expr in zip(keys, exprs, strict=True):
         value = writer.ev(expr)
-        ident = _ident(key)
+        ident = writer.group[key]
         writer.lines.append(f"_out_{ident}[:, _t : _t + 1] = {value}")
         writer.lines.append(f"_item_{ident} = _out_{ident}[:, _t : _t + 1]")
     head = ["def _balance(_env, _out, _n_years):"]
-    for key in keys:
-        head.append(f"    _out_{_ident(key)} = _out[{key!r}]")
+    for key, ident in writer.group.items():
+        head.append(f"    _out_{ident} = _out[{key!r}]")
     for name, local in writer.reads.items():
         # A name the balance reads: its column for year t when it is a row,
         # the value itself when it is a scalar (as the interpreter's ``col``).
@@ -243,10 +264,11 @@ def _item_source(expr: Expr, na_names: Collection[str]) -> str:
     return "\n".join([*head, *body, f"    return {value}"]) + "\n"
 
 
-#: What is compiled: a balance or one item, its expressions (themselves,
-#: which keeps them alive: an ``id`` could be reused once a model is freed)
-#: and the model's n/a names.
-Key = tuple[str, tuple[Expr, ...], frozenset[str]]
+#: What is compiled: a balance or one item, its items' keys (the code writes
+#: each by name: the same expressions under other names are another balance),
+#: its expressions (themselves, which keeps them alive: an ``id`` could be
+#: reused once a model is freed) and the model's n/a names.
+Key = tuple[str, tuple[str, ...], tuple[Expr, ...], frozenset[str]]
 
 #: Compiled code (``marshal``) by key: filled from a model kept on disk
 #: (:mod:`econ.cache`), so a new process skips compiling.
@@ -255,22 +277,22 @@ CODE: dict[Key, bytes] = {}
 _COMPILED: dict[Key, Any] = {}
 
 
-def _code(key: Key, keys: Sequence[str]) -> CodeType:
-    kind, exprs, na_names = key
+def _code(key: Key) -> CodeType:
+    kind, keys, exprs, na_names = key
     if kind == "balance":
         return compile(_source(keys, exprs, na_names), f"<econ balance {keys[0]}>", "exec")
     return compile(_item_source(exprs[0], na_names), f"<econ item {keys[0]}>", "exec")
 
 
-def code_bytes(key: Key, keys: Sequence[str]) -> bytes:
+def code_bytes(key: Key) -> bytes:
     """The compiled code of a balance or an item, marshalled (to keep with
     its model)."""
-    return marshal.dumps(_code(key, keys))
+    return marshal.dumps(_code(key))
 
 
-def _function(key: Key, keys: Sequence[str], name: str) -> Any:
+def _function(key: Key, name: str) -> Any:
     stored = CODE.get(key)
-    code = _code(key, keys) if stored is None else marshal.loads(stored)
+    code = _code(key) if stored is None else marshal.loads(stored)
     namespace = dict(_NAMESPACE)
     exec(code, namespace)
     return namespace[name]
@@ -284,10 +306,10 @@ def stored_item(key: str, expr: Expr, na_names: frozenset[str]) -> Item | None:
     """Item ``key`` as a compiled function when its code was kept with its
     model (:data:`CODE`), else ``None`` (compiling one item costs more than
     interpreting it once)."""
-    k: Key = ("item", (expr,), na_names)
+    k: Key = ("item", (key,), (expr,), na_names)
     fn = _COMPILED.get(k)
     if fn is None and k in CODE:
-        fn = _COMPILED[k] = _function(k, [key], "_item")
+        fn = _COMPILED[k] = _function(k, "_item")
     return fn
 
 
@@ -304,8 +326,8 @@ def compile_balance(
     >>> out["pool"]
     array([[1., 3., 6.]])
     """
-    key: Key = ("balance", tuple(exprs), na_names)
+    key: Key = ("balance", tuple(keys), tuple(exprs), na_names)
     fn = _COMPILED.get(key)
     if fn is None:
-        fn = _COMPILED[key] = _function(key, keys, "_balance")
+        fn = _COMPILED[key] = _function(key, "_balance")
     return fn  # type: ignore[no-any-return]

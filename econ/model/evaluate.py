@@ -151,12 +151,15 @@ def warm(model: Model) -> None:
     infos = {tuple(g): _group_info(g) for g in groups}
     codes: dict[Key, bytes] = {}
     for group in groups:
-        keys = [it.key for it in group]
+        keys = tuple(it.key for it in group)
         exprs = tuple(it.expr for it in group)
         if infos[tuple(group)][0]:
-            codes["balance", exprs, na_names] = code_bytes(("balance", exprs, na_names), keys)
+            key: Key = ("balance", keys, exprs, na_names)
         elif not group[0].solved:
-            codes["item", exprs, na_names] = code_bytes(("item", exprs, na_names), keys)
+            key = ("item", keys, exprs, na_names)
+        else:
+            continue
+        codes[key] = code_bytes(key)
     model.cached("group-info", lambda: infos)
     model.cached("balance-code", lambda: codes)
 
