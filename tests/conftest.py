@@ -3,9 +3,23 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
+
+# Built models are kept in a folder of this test session (econ.cache), not in
+# the user's ~/.cache/econ; the commands the tests run inherit it.
+_CACHE = None if "ECON_CACHE_DIR" in os.environ else tempfile.mkdtemp(prefix="econ-test-cache-")
+if _CACHE is not None:
+    os.environ["ECON_CACHE_DIR"] = _CACHE
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if _CACHE is not None:
+        shutil.rmtree(_CACHE, ignore_errors=True)
+
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"

@@ -211,3 +211,28 @@ def test_killed_writers_leave_no_files(tmp_path: Path, monkeypatch: pytest.Monke
     calls, build = _count_builds(NATIONAL)
     cache.cached_model("national-test", build, warm)  # type: ignore[arg-type]
     assert calls == [1] and not stale.exists()
+
+
+def test_process_caches_stay_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A long-lived process given a fresh copy of the comparison model again
+    and again (a Dask worker, one copy per task) keeps its compiled code and
+    graph caches bounded, and every copy still gives the same values."""
+    from econ.model import compiled
+    from econ.model import evaluate as evaluate_mod
+
+    monkeypatch.setenv("ECON_CACHE_DIR", str(tmp_path))
+    build = project_def.instrument_comparison.__wrapped__
+    data = pickle.dumps(cache.cached_model("instrument-comparison", build, warm))
+    scenario = econ.load_scenario(MAGNETS)
+    first = None
+    sizes = []
+    for _ in range(12):
+        model = pickle.loads(data)
+        npv = econ.evaluate(dataclasses.replace(scenario, model=model)).metric("npv_usd")
+        first = npv if first is None else first
+        assert np.array_equal(npv, first)
+        sizes.append((len(compiled.CODE), len(compiled._COMPILED), len(evaluate_mod._GROUPS)))
+    assert max(s[0] for s in sizes) <= compiled.LIMIT
+    assert max(s[1] for s in sizes) <= compiled.LIMIT
+    assert max(s[2] for s in sizes) <= 4 * compiled.LIMIT
+    assert sizes[-1][0] < 12 * 600, "the caches were never emptied"

@@ -274,6 +274,22 @@ Key = tuple[str, tuple[str, ...], tuple[Expr, ...], frozenset[str]]
 #: (:mod:`econ.cache`), so a new process skips compiling.
 CODE: dict[Key, bytes] = {}
 
+#: Entries kept in the process-wide caches before they are emptied: a
+#: long-lived process (a Dask worker given a new copy of a model with every
+#: task) would otherwise grow without end. A model's code is about 630
+#: entries (0.7 MB); after a reset its items are interpreted or compiled again,
+#: with the same values.
+LIMIT = 5_000
+
+
+def bounded(cache: dict[Any, Any], limit: int = LIMIT, adding: int = 1) -> dict[Any, Any]:
+    """``cache``, emptied first if ``adding`` more entries would take it
+    past ``limit`` (call before adding them)."""
+    if len(cache) + adding > limit:
+        cache.clear()
+    return cache
+
+
 _COMPILED: dict[Key, Any] = {}
 
 
@@ -309,7 +325,7 @@ def stored_item(key: str, expr: Expr, na_names: frozenset[str]) -> Item | None:
     k: Key = ("item", (key,), (expr,), na_names)
     fn = _COMPILED.get(k)
     if fn is None and k in CODE:
-        fn = _COMPILED[k] = _function(k, "_item")
+        fn = bounded(_COMPILED)[k] = _function(k, "_item")
     return fn
 
 
@@ -329,5 +345,5 @@ def compile_balance(
     key: Key = ("balance", tuple(keys), tuple(exprs), na_names)
     fn = _COMPILED.get(key)
     if fn is None:
-        fn = _COMPILED[key] = _function(key, "_balance")
+        fn = bounded(_COMPILED)[key] = _function(key, "_balance")
     return fn  # type: ignore[no-any-return]

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from econ.model.compiled import CODE, Key, code_bytes, compile_balance, stored_item
+from econ.model.compiled import CODE, LIMIT, Key, bounded, code_bytes, compile_balance, stored_item
 from econ.model.expr import Expr, Prev, as_node, refs
 from econ.model.numpy_backend import evaluate, may_be_na
 from econ.model.schema import LineItem, Model, Solve
@@ -170,8 +170,8 @@ def _seed_caches(model: Model) -> bool:
     infos = model.cached("group-info", dict)
     codes = model.cached("balance-code", dict)
     assert isinstance(infos, dict) and isinstance(codes, dict)
-    _GROUPS.update(infos)
-    CODE.update(codes)
+    bounded(_GROUPS, 4 * LIMIT, len(infos)).update(infos)
+    bounded(CODE, LIMIT, len(codes)).update(codes)
     return True
 
 
@@ -294,7 +294,7 @@ def _group_info(group: list[LineItem]) -> tuple[bool, frozenset[str]]:
             isinstance(n, Prev) and n.series.name == item.key for n in _walk(item.expr)
         )
         names = frozenset(n for it in group for n in refs(it.expr))
-        info = _GROUPS[key] = (recurrent, names)
+        info = bounded(_GROUPS, 4 * LIMIT)[key] = (recurrent, names)
     return info
 
 

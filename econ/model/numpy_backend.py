@@ -95,6 +95,8 @@ def may_be_na(expr: Expr, na_names: Collection[str]) -> bool:
         key = (expr, na_names)  # Expr hashes by identity
         hit = _NA_CACHE.get(key)
         if hit is None:
+            if len(_NA_CACHE) >= 100_000:  # bounded in a long-lived process
+                _NA_CACHE.clear()
             hit = _NA_CACHE[key] = _may_be_na(expr, na_names)
         return hit
     return _may_be_na(expr, na_names)
