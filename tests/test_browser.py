@@ -233,8 +233,33 @@ def test_summary_layout(browser: Any, built: BatchReport, seed: Path, width: int
 @pytest.mark.parametrize("width", [1280, 390])
 def test_index_layout(browser: Any, built: BatchReport, width: int) -> None:
     """The batch index fits 1280 px without sideways scroll (brief columns,
-    the rest on demand) and reflows at 390 px."""
+    the rest on demand) and reflows at 390 px; at 1280 px every scenario's
+    title reads on one line or two (it wrapped to 3-5 lines in a 158-px
+    column before the index page got a wider main column and a title column
+    of at least 21 rem)."""
     _check_layout(browser, built.index, width, f"index-{width}.png")
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    try:
+        page.goto(built.index.as_uri(), wait_until="load")
+        lines = page.evaluate(_TITLE_LINES)
+    finally:
+        page.close()
+    assert len(lines) == len(SEEDS)  # the failed scenario is listed apart
+    if width == 1280:
+        assert all(1 <= n <= 2 for n in lines.values()), lines
+        assert any(n == 1 for n in lines.values()), lines  # the short titles: one line
+    else:  # reflowed: the title takes the phone's width, a long one wraps
+        assert all(1 <= n <= 3 for n in lines.values()), lines
+
+
+#: Lines of each scenario's title on the index: the title's height over its
+#: line height (the title is a block of its own above the name and model).
+_TITLE_LINES = """() => Object.fromEntries(
+  Array.from(document.querySelectorAll("#scenarios tbody tr")).map((tr) => {
+    const el = tr.querySelector("td.title .row-title");
+    const lh = parseFloat(getComputedStyle(el).lineHeight);
+    return [tr.dataset.name, Math.round(el.getBoundingClientRect().height / lh)];
+  }))"""
 
 
 @pytest.fixture(scope="module")

@@ -162,6 +162,8 @@ def formatted_width(value: float | str, code: str) -> float:
     (4.0, 4.5)
     >>> formatted_width(-75e6, "#,##0.0,,;(#,##0.0,,)")
     4.5
+    >>> formatted_width(1e18, "0.0E+00;(0.0E+00)")
+    6.0
     """
     if isinstance(value, str):
         return float(len(value))
@@ -178,6 +180,11 @@ def formatted_width(value: float | str, code: str) -> float:
     if section.strip().lower() in ("", "general"):
         text = f"{abs(value):.10g}"
         return len(sign + text) + 0.5 * (len(text) > 6)
+    sci = re.search(r"0(?:\.(0+))?E[+-]0+", section, re.IGNORECASE)
+    if sci:  # scientific: 1.0E+18, as wide as its mantissa and exponent
+        text = sign + f"{abs(value):.{len(sci.group(1) or '')}E}"
+        brackets = 1.0 if "(" in section else 0.0
+        return round(len(text) - 0.5 * sum(ch in ".-+" for ch in text) + brackets, 1) + 0.0
     literal = ""
     for m in _QUOTED.finditer(section):
         literal += m.group(0)[1:-1]

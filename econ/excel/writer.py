@@ -114,6 +114,14 @@ CREATED = dt.datetime(2025, 1, 1, 0, 0, 0)
 _COL = "\x00"  # placeholder for the current column letter in row formulas
 _PREV = "\x01"  # ... and for the column before it (a balance's previous year)
 _VALUE_COL = 3  # column D: single-value cells of scalar blocks
+#: Assumptions: widths (characters) of the Label, Basis, Source and Note
+#: columns. The sheet prints one landscape page wide and at most two tall
+#: (a project's ~63 inputs, conversions and constants are ~90 rows: 1,350 pt
+#: unwrapped against two pages' 974 pt, so it prints at ~50 %); a wide Source
+#: column keeps most citations to one or two lines, which is what lets the
+#: rows fit two pages at the largest scale (chosen by laying out the seeds'
+#: texts with :func:`~econ.excel.layout.wrapped_lines`).
+_ASSUMPTION_TEXT_W = (34.0, 11.0, 78.0, 22.0)
 
 
 @dataclass
@@ -538,8 +546,10 @@ class _Builder:
         landscape: bool,
         fit_width: bool = True,
         repeat_rows: tuple[int, int] | None = None,
+        pages_tall: int = 0,
     ) -> None:
-        """A4 page setup, header and footer (scenario, sheet, page, print date)."""
+        """A4 page setup, header and footer (scenario, sheet, page, print date):
+        fitted to one page wide (and at most ``pages_tall`` pages tall)."""
         ws.set_paper(9)
         if landscape:
             ws.set_landscape()
@@ -561,7 +571,7 @@ class _Builder:
             {"margin": HEADER_IN},
         )
         if fit_width:
-            ws.fit_to_pages(1, 0)
+            ws.fit_to_pages(1, pages_tall)
         if repeat_rows is not None:
             ws.repeat_rows(*repeat_rows)
 
@@ -849,6 +859,7 @@ class _Builder:
         # live row below (typed value x factor), which carries its name.
         typed: dict[str, tuple[str, float, Format]] = {}
         values: list[float] = []
+        bounds: list[float] = []  # Low and High (and the conversions' factors)
         year_values: list[tuple[float, str]] = []
         for spec in specs:
             a = sc.assumptions[spec.key]
@@ -866,7 +877,14 @@ class _Builder:
                 year_values += [(v / factor, code) for v in a.value]
             else:
                 values.append(formatted_width(a.value / factor, code))
-            values += [formatted_width(b / factor, code) for b in (a.low, a.high) if b is not None]
+            bound_code = (
+                code
+                if factor != 1
+                else str(st.value(spec.unit, spec.display, scaled=False).num_format)
+            )
+            bounds += [
+                formatted_width(b / factor, bound_code) for b in (a.low, a.high) if b is not None
+            ]
         values += [formatted_width(c.value, self.code(c.unit, c.display)) for c in consts]
         converted = [spec for spec in specs if typed[spec.key][1] != 1]
         plain_codes = {spec.key: unscaled_number_format(spec.unit) for spec in converted}
@@ -874,12 +892,15 @@ class _Builder:
             a = sc.assumptions[spec.key]
             v = a.value[0] if isinstance(a.value, tuple) else a.value
             values.append(formatted_width(v, plain_codes[spec.key]))
+            bounds.append(formatted_width(entry_unit(spec.unit, spec.display)[1], "#,##0"))
         keys = [x.key for x in specs] + [x.key for x in consts]
         units_ = [typed[x.key][0] for x in specs] + [x.unit for x in consts]
         key_w = max([len(k) for k in keys] + [12]) + 1
         unit_w = max([len(u) for u in units_] + [5]) + 2
-        num_w = max([*values, 6.0]) + 2
-        widths = [key_w, 36, num_w, unit_w, num_w, num_w, 11, 46, 30]
+        num_w = max([*values, *bounds, 6.0]) + 2
+        bound_w = max([*bounds, 6.0]) + 2
+        label_w, basis_w, source_w, note_w = _ASSUMPTION_TEXT_W
+        widths = [key_w, label_w, num_w, unit_w, bound_w, bound_w, basis_w, source_w, note_w]
         for c, w in enumerate(widths):
             ws.set_column(c, c, w)
         if year_values:
@@ -966,7 +987,7 @@ class _Builder:
             _safe_define(self.wb, const.key, f"Assumptions!{cell}")
             r += 1
         ws.freeze_panes(6, 2)
-        self.page(ws, landscape=True, repeat_rows=(5, 5))
+        self.page(ws, landscape=True, repeat_rows=(5, 5), pages_tall=2)
         if not year_values:
             ws.print_area(0, 0, r - 1, len(header) - 1)
 
