@@ -38,7 +38,7 @@ from econ.build import load_input
 from econ.engine import evaluate
 from econ.errors import InputError
 from econ.model.definition import MODELS
-from econ.outputs.files import clean_stale, ensure_folder
+from econ.outputs.files import clean_stale, deferred_fsync, ensure_folder, make_durable
 from econ.report.html import (
     Column,
     IndexRow,
@@ -235,9 +235,15 @@ def _stem(task: Task) -> str | None:
     return task.stem or (task.name if task.overrides else None)
 
 
-def build_task(task: Task, out_dir: str, timeout_s: float | None = None) -> dict[str, Any]:
+def build_task(
+    task: Task, out_dir: str, timeout_s: float | None = None, durable: bool = True
+) -> dict[str, Any]:
     """Build one task; never raises (except on Ctrl-C). Returns a small,
     picklable dict.
+
+    ``durable=False`` leaves flushing the files to disk to the caller, who
+    calls :func:`econ.outputs.files.make_durable` on ``out_dir`` once for
+    the whole batch (the local batch does; a Dask worker flushes its own).
 
     Returns:
         ``name``, ``title``, ``model``, ``source``, ``metrics`` (key -> float),
@@ -266,7 +272,8 @@ def build_task(task: Task, out_dir: str, timeout_s: float | None = None) -> dict
             values = results.scalars()
             out["metrics"] = {i.key: values[i.key] for i in scenario.model.items_with("metric")}
             out["metrics"] |= scenario.model.shared_metrics(values)
-            written = write_outputs(scenario, results, Path(out_dir), _stem(task))
+            with contextlib.nullcontext() if durable else deferred_fsync():
+                written = write_outputs(scenario, results, Path(out_dir), _stem(task))
             for f in written.files:
                 out[f.suffix.lstrip(".")] = f.name
             out["notes"] = list(written.notes)
@@ -450,7 +457,9 @@ def _run_local(
     try:
         with _sigint_held():
             futures = {
-                pool.submit(build_task, t, str(out_dir), timeout_s): i for i, t in enumerate(tasks)
+                # the workers leave the flush to disk to make_durable, below, once
+                pool.submit(build_task, t, str(out_dir), timeout_s, False): i
+                for i, t in enumerate(tasks)
             }
         pending = set(futures)
         while pending:
@@ -482,6 +491,7 @@ def _run_local(
         if not stopped:
             _stop_pool(pool)  # at once on Ctrl-C / SIGTERM; idle workers otherwise
         clean_stale(out_dir)  # temporary files of workers that were stopped mid-write
+        make_durable(out_dir)  # every file the workers wrote, on disk in one pass
 
 
 def _failed_row(task: Task, exc: BaseException) -> dict[str, Any]:

@@ -14,8 +14,9 @@ from pathlib import Path
 
 from econ.engine import Results, evaluate
 from econ.errors import InputError
-from econ.outputs import EnvironmentFault, backup_path, keep_if_edited, write_atomic
+from econ.outputs import EnvironmentFault, backup_path, keep_if_edited, write_guarded
 from econ.outputs.files import clean_stale, ensure_folder, fault
+from econ.outputs.seal import file_digest, guarded, record_digests
 from econ.scenario import _WORKBOOK_SUFFIXES, Assumption, Scenario, load_input, load_scenario
 
 __all__ = [
@@ -162,9 +163,11 @@ def write_files(
 
     Every file is written in full under a temporary name first (each
     renderer writes atomically, :func:`econ.outputs.write_with`); only then
-    are they moved into place. A workbook already at an output path that is
+    are they moved into place. A file already at an output path that is
     not exactly what econ wrote (edited by hand, or not econ's) is first
-    kept as ``<stem>.edited-backup.xlsx`` (numbered). Used by build, run,
+    kept as ``<stem>.edited-backup.xlsx`` (numbered; a workbook is told by
+    its seal, another file but an HTML page by the digest the folder's
+    manifest recorded, :func:`econ.outputs.output_state`). Used by build, run,
     batch, sweep, the analyses (``risk``/``sensitivity -o``) and portfolios.
 
     Raises:
@@ -192,17 +195,23 @@ def write_files(
             except EnvironmentFault as exc:  # name the output, not its temporary name
                 raise EnvironmentFault(final, exc.reason, exc.verb) from None
         for _, final in staged:  # every backup before any file is replaced
-            if final.suffix in (".xlsx", ".xlsm"):
-                backup = keep_if_edited(final)
-                if backup is not None:
-                    backups.append((final, backup))
-                    notes.append(f"kept {final} as {backup} (it differs from what econ wrote)")
+            backup = keep_if_edited(final)
+            if backup is not None:
+                backups.append((final, backup))
+                notes.append(f"kept {final} as {backup} (it differs from what econ wrote)")
+        digests = [  # what a later run checks a non-workbook output against
+            (final.name, file_digest(stage), stage.stat().st_size)
+            for stage, final in staged
+            if guarded(final) and final.suffix.lower() not in (".xlsx", ".xlsm")
+        ]
         for stage, final in staged:
             try:
                 os.replace(stage, final)
             except OSError as exc:
                 raise fault(final, exc) from None
             files.append(final)
+        if digests:
+            record_digests(out_dir, digests)
     finally:
         for stage, _ in staged:
             with contextlib.suppress(OSError):
@@ -338,6 +347,6 @@ def export_workbook(path: Path, output: Path) -> list[str]:
         )
     edited = read_workbook(path)
     text = to_toml(edited.scenario)
-    write_atomic(output, text)
+    write_guarded(output, text)  # an edited scenario file there is kept first
     warnings = [*edited.scenario.warnings, *edited.warnings]
     return [f"wrote {output}", *(f"  warning: {w}" for w in warnings)]

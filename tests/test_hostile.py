@@ -16,6 +16,7 @@ faults and signals. ``len(CASES)`` is asserted at the bottom (at least 150).
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import re
 import shutil
@@ -651,6 +652,63 @@ def test_kill_during_write_never_leaves_a_broken_workbook(tmp_path: Path) -> Non
     assert main(["build", str(SEEDS / f"{SEED}.toml"), "-o", str(out)]) == 0
     assert not [p for p in _files(out) if ".econ-tmp-" in p]
     assert not [p for p in _files(out) if "edited-backup" in p]  # econ's own files: no backup
+
+
+def test_kill_during_a_batch_never_leaves_a_broken_file(tmp_path: Path) -> None:
+    """kill -9 of a whole batch (parent and workers, whose files are flushed
+    to disk once at the end of the batch, not one by one) at staggered
+    moments: every workbook at a final path reads back, every page is
+    whole; the next batch removes the temporary files and keeps no backup
+    of econ's own files."""
+    from econ.excel.reader import read_workbook
+
+    src = tmp_path / "in"
+    src.mkdir()
+    text = (SEEDS / f"{SEED}.toml").read_text(encoding="utf-8")
+    for i in range(24):
+        (src / f"s{i}.toml").write_text(
+            text.replace(f'name = "{SEED}"', f'name = "s{i}"', 1), encoding="utf-8"
+        )
+    out = tmp_path / "out"
+    for i in range(4):
+        proc = _econ("batch", str(src), "-o", str(out), "-j", "2", "-q")
+        deadline = time.monotonic() + 120
+        while len(list(out.glob("*.xlsx"))) < 2 + 5 * i and proc.poll() is None:
+            assert time.monotonic() < deadline, "the batch wrote nothing"
+            time.sleep(0.02)
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate(timeout=30)
+        for book in out.glob("*.xlsx"):
+            if book.name != "summary.xlsx":
+                assert read_workbook(book).scenario.name == book.stem
+        for page in out.glob("*.html"):
+            assert page.read_text(encoding="utf-8").rstrip().endswith("</html>"), page
+    assert main(["batch", str(src), "-o", str(out), "-j", "2", "-q"]) == 0
+    assert not [p for p in _files(out) if ".econ-tmp-" in p]
+    assert not [p for p in _files(out) if "edited-backup" in p]
+
+
+def test_a_batch_flushes_its_files_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Inside deferred_fsync (a batch's workers) no file is flushed on its
+    own; make_durable flushes the folder's file system once (syncfs) and the
+    folder; outside, every file is flushed before it is moved into place."""
+    from econ.outputs import files
+
+    flushed: list[int] = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: flushed.append(fd) or real_fsync(fd))
+    files.write_atomic(tmp_path / "a.csv", "a\n")
+    assert len(flushed) == 1
+    with files.deferred_fsync():
+        for i in range(5):
+            files.write_atomic(tmp_path / f"b{i}.csv", "b\n")
+    assert len(flushed) == 1
+    synced: list[int] = []
+    real_syncfs = files._syncfs
+    monkeypatch.setattr(files, "_syncfs", lambda fd: synced.append(fd) or real_syncfs(fd))
+    files.make_durable(tmp_path)
+    assert len(synced) == 1 and len(flushed) == 2  # one syncfs, one fsync of the folder
+    assert (tmp_path / "b4.csv").read_text() == "b\n"
 
 
 # ---------------------------------------------------------------------------
@@ -1523,6 +1581,88 @@ def test_table_workbooks_are_sealed_and_an_edited_one_is_kept(
         assert f"kept {table} as {backup}" in capsys.readouterr().err
         assert backup.read_bytes() == edited
         assert openpyxl.load_workbook(table).worksheets[0]["A1"].value != "my note"
+
+
+def _edit_text(path: Path, edit: Callable[[str], str]) -> bytes:
+    """Edit a text output as an analyst would (and return its new bytes)."""
+    path.write_text(edit(path.read_text(encoding="utf-8")), encoding="utf-8")
+    return path.read_bytes()
+
+
+def test_edited_csv_tables_draws_and_exports_are_kept(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """summary.csv (batch), sweep.csv (sweep), the draws (risk --draws-csv,
+    also as Parquet) and an exported scenario: rerun unedited, the file is
+    replaced with no backup and no message; edited between two runs (a cell
+    changed, a row deleted, a scenario value retyped), the edited bytes are
+    kept under a numbered backup name and stderr says so; a file econ never
+    wrote at the path (no digest in the folder's manifest) is kept too."""
+    from econ.outputs import MANIFEST
+
+    src = tmp_path / "in"
+    src.mkdir()
+    shutil.copy(SEEDS / f"{SEED}.toml", src)
+    out = tmp_path / "out"
+    seed = str(SEEDS / f"{SEED}.toml")
+    book = ROOT / "workbooks" / f"{SEED}.xlsx"
+    cases: list[tuple[list[str], Path, Callable[[str], str]]] = [
+        (
+            ["batch", str(src), "-o", str(out), "-q", "-j", "1"],
+            out / "summary.csv",
+            lambda t: t.replace(",", ";", 1),
+        ),
+        (
+            ["sweep", seed, "--vary", "discount_rate=0.05:0.1:0.05", "-o", str(out), "-q"],
+            out / "sweep.csv",
+            lambda t: "".join(t.splitlines(keepends=True)[:-1]),  # the last variant deleted
+        ),
+        (
+            ["risk", seed, "-n", "50", "-q", "--draws-csv", str(out / "draws.csv")],
+            out / "draws.csv",
+            lambda t: t.replace("0", "1", 3),
+        ),
+        (
+            ["export", str(book), "-o", str(out / "s.toml")],
+            out / "s.toml",
+            lambda t: t.replace("title = ", "title = 'mine' #", 1),
+        ),
+    ]
+    for argv, path, edit in cases:
+        assert main(argv) == 0
+        first = path.read_bytes()
+        assert main(argv) == 0  # unedited: replaced as it is
+        capsys.readouterr()
+        assert path.read_bytes() == first
+        assert not list(path.parent.glob(f"{path.stem}.edited-backup*")), path
+        edited = _edit_text(path, edit)
+        assert edited != first
+        assert main(argv) == 0
+        backup = path.with_name(f"{path.stem}.edited-backup{path.suffix}")
+        assert f"econ: kept {path} as {backup} (it differs from what econ wrote)" in (
+            capsys.readouterr().err
+        )
+        assert backup.read_bytes() == edited
+        assert path.read_bytes() == first  # econ's table again
+        assert main(argv) == 0  # and that one is econ's: no second backup
+        assert not path.with_name(f"{path.stem}.edited-backup-2{path.suffix}").exists()
+    # a file econ did not write there (no digest recorded) is kept as well
+    foreign = tmp_path / "mine.toml"
+    foreign.write_text(f"# my own scenario\n{(SEEDS / f'{SEED}.toml').read_text()}", "utf-8")
+    mine = foreign.read_bytes()
+    assert main(["export", str(book), "-o", str(foreign)]) == 0
+    assert (tmp_path / "mine.edited-backup.toml").read_bytes() == mine
+    assert (out / MANIFEST).is_file()
+    # the draws as Parquet, where pyarrow is installed
+    if importlib.util.find_spec("pyarrow") is not None:
+        parquet = out / "draws.parquet"
+        argv = ["risk", seed, "-n", "50", "-q", "--draws-csv", str(parquet)]
+        assert main(argv) == 0 and main(argv) == 0
+        assert not list(out.glob("draws.edited-backup*.parquet"))
+        parquet.write_bytes(parquet.read_bytes() + b"\0")
+        edited = parquet.read_bytes()
+        assert main(argv) == 0
+        assert (out / "draws.edited-backup.parquet").read_bytes() == edited
 
 
 def test_batch_tables_never_turn_titles_or_file_names_into_formulas(

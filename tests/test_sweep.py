@@ -227,7 +227,13 @@ def test_command_writes_one_page_and_one_table(
         f"{npv_label} = 0 at Benchmark (Chinese) unit cost / import price = {lcop:.2f} USD/kg"
         in printed
     )
-    assert sorted(p.name for p in out.iterdir()) == ["sweep.csv", "sweep.html", "sweep.xlsx"]
+    # and the manifest of the digests of the tables it wrote (an edited one is kept)
+    assert sorted(p.name for p in out.iterdir()) == [
+        ".econ-outputs.json",
+        "sweep.csv",
+        "sweep.html",
+        "sweep.xlsx",
+    ]
     with (out / "sweep.csv").open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     assert len(rows) == 11

@@ -182,14 +182,16 @@ class RiskResult:
 
     def write_draws(self, path: str | Path) -> Path:
         """Write the draws as CSV, or as Parquet for a ``.parquet`` path
-        (needs pyarrow), atomically (:func:`econ.outputs.write_with`).
+        (needs pyarrow), atomically; a file there that is not what econ
+        last wrote (edited) is kept as a numbered backup first
+        (:func:`econ.outputs.write_guarded`).
 
         Raises:
             InputError: a path not ending in ``.csv`` or ``.parquet`` (a
                 scenario file or workbook is never overwritten with draws), a
                 folder, or Parquet asked for without pyarrow.
         """
-        from econ.outputs import write_with
+        from econ.outputs import write_guarded
 
         path = Path(path)
         suffix = path.suffix.lower()
@@ -209,8 +211,8 @@ class RiskResult:
                 raise InputError(
                     path, None, "writing Parquet needs pyarrow (pip install pyarrow), or use .csv"
                 ) from None
-            return write_with(path, lambda tmp: frame.to_parquet(tmp))
-        return write_with(path, lambda tmp: frame.to_csv(tmp, float_format="%.17g"))
+            return write_guarded(path, lambda tmp: frame.to_parquet(tmp))
+        return write_guarded(path, lambda tmp: frame.to_csv(tmp, float_format="%.17g"))
 
 
 # ---------------------------------------------------------------------------

@@ -10,6 +10,19 @@ exception, Ctrl-C, SIGTERM), and those left by a killed run (``kill -9``)
 are recognised by their name, which carries the writer's process id, and
 removed by :func:`clean_stale` once that process is gone.
 
+A batch defers the flush (:func:`deferred_fsync` in its workers) and makes
+its folder durable once at the end (:func:`make_durable`: one ``syncfs`` of
+the folder's file system and an ``fsync`` of the folder), instead of one
+``fsync`` per file (measured 5.1 ms a file under load, against 0.26 ms
+without: about 10 ms of a scenario's two files). What a ``kill -9`` can
+leave is unchanged: the kernel keeps a killed process's written data, so a
+file at its final path is complete either way, and the temporary files
+are still cleaned. What changes is a power cut or kernel crash *during* a
+batch: a file it moved into place in the last seconds may come back empty
+(ext4, the default here, flushes a file replacing another before the
+rename by itself, ``auto_da_alloc``); once the batch returns, every file is
+on disk.
+
 A failure of the environment rather than of the input (a read-only folder,
 a full disk, an output path under a file) is raised as
 :class:`EnvironmentFault`, which the command line reports in one line with
@@ -29,12 +42,21 @@ import functools
 import os
 import re
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
-__all__ = ["EnvironmentFault", "clean_stale", "ensure_folder", "write_atomic", "write_with"]
+__all__ = [
+    "EnvironmentFault",
+    "clean_stale",
+    "deferred_fsync",
+    "ensure_folder",
+    "make_durable",
+    "write_atomic",
+    "write_with",
+]
 
 _TMP_TAG = ".econ-tmp-"
+_DEFERRED = [False]  # in deferred_fsync(): write_with leaves the flush to make_durable
 _STALE = re.compile(r"^\..*\.econ-tmp-(?P<pid>\d+)-[^/]*$")
 
 
@@ -105,7 +127,8 @@ def write_with(path: str | Path, fn: Callable[[Path], object], *, fsync: bool = 
         path: the final file.
         fn: called with the temporary file's path (in the same folder); it
             writes the whole file there (e.g. a workbook library's writer).
-        fsync: flush the file to disk before the rename (default).
+        fsync: flush the file to disk before the rename (default; left to
+            :func:`make_durable` inside :func:`deferred_fsync`).
 
     Returns:
         ``path``.
@@ -129,8 +152,8 @@ def write_with(path: str | Path, fn: Callable[[Path], object], *, fsync: bool = 
     tmp = Path(name)
     try:
         fn(tmp)
-        with open(tmp, "rb+") as fh:
-            if fsync:
+        if fsync and not _DEFERRED[0]:
+            with open(tmp, "rb+") as fh:
                 os.fsync(fh.fileno())
         os.chmod(tmp, _mode())
         os.replace(tmp, path)
@@ -143,6 +166,53 @@ def write_with(path: str | Path, fn: Callable[[Path], object], *, fsync: bool = 
             raise fault(path, cause) from None
         raise
     return path
+
+
+@contextlib.contextmanager
+def deferred_fsync() -> Iterator[None]:
+    """Meanwhile :func:`write_with` does not flush each file before moving
+    it into place; whoever enters this calls :func:`make_durable` on the
+    folder once the files are written (a batch: at its end)."""
+    before = _DEFERRED[0]
+    _DEFERRED[0] = True
+    try:
+        yield
+    finally:
+        _DEFERRED[0] = before
+
+
+def make_durable(folder: str | Path) -> None:
+    """Put every file written into ``folder`` on disk at once: one
+    ``syncfs`` of its file system (Linux; :func:`os.sync` elsewhere) and an
+    ``fsync`` of the folder (its new names). Costs one journal commit, not
+    one per file. A failure is ignored: the files are complete in any case
+    (see the module)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        if not _syncfs(fd):
+            os.sync()
+        with contextlib.suppress(OSError):
+            os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _syncfs(fd: int) -> bool:
+    """``syncfs(fd)`` through libc; False where there is none."""
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        return bool(libc.syncfs(fd) == 0)
+    except (OSError, AttributeError):
+        return False
 
 
 def _os_error(exc: BaseException) -> OSError | None:

@@ -69,11 +69,9 @@ def _text(row: IndexRow, name: str) -> str:
 
 
 def _replace_via_temp(path: Path, write: Callable[[Path], None]) -> Path:
-    from econ.outputs import write_table_workbook, write_with
+    from econ.outputs import write_guarded
 
-    if path.suffix == ".xlsx":  # sealed, and an edited one kept first
-        return write_table_workbook(path, write)
-    return write_with(path, write)
+    return write_guarded(path, write)
 
 
 def write_summary_csv(path: Path, rows: Sequence[IndexRow], items: Sequence[LineItem]) -> Path:

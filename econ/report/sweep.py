@@ -778,13 +778,11 @@ def _flat_axes(result: SweepResult) -> list[np.ndarray]:
 
 
 def _replace_via_temp(path: Path, write: Callable[[Path], None]) -> Path:
-    """Through the one atomic writer (:func:`econ.outputs.write_with`; a
-    workbook sealed and an edited one kept: :func:`econ.outputs.write_table_workbook`)."""
-    from econ.outputs import write_table_workbook, write_with
+    """Through the one atomic writer, an edited table kept first (a
+    workbook sealed, a CSV's digest recorded: :func:`econ.outputs.write_guarded`)."""
+    from econ.outputs import write_guarded
 
-    if path.suffix == ".xlsx":
-        return write_table_workbook(path, write)
-    return write_with(path, write)
+    return write_guarded(path, write)
 
 
 def _reason_per_variant(result: SweepResult) -> list[str]:
