@@ -31,9 +31,10 @@ from pathlib import Path
 
 import numpy as np
 
+from econ.model import kernel
 from econ.model.schema import Model
 
-__all__ = ["cache_dir", "cached_model", "comparison_model"]
+__all__ = ["cache_dir", "cached_model", "comparison_model", "kernel_folder"]
 
 #: Versions of one model kept in the folder.
 _KEEP = 4
@@ -127,3 +128,38 @@ def comparison_model() -> Model:
     from econ.model.evaluate import warm
 
     return cached_model("instrument-comparison", instrument_comparison, warm)
+
+
+#: Compiled kernels kept in the folder (about 20-60 kB each); the oldest
+#: beyond this are removed.
+_KEEP_KERNELS = 400
+
+
+@functools.cache
+def kernel_folder() -> Path:
+    """Where compiled kernels (:mod:`econ.model.kernel`) are kept between
+    processes: ``kernels`` in the cache folder, a folder of this user's that
+    no one else can write to (a shared library runs code when loaded); else
+    a temporary folder of this process."""
+    folder = cache_dir()
+    if folder is not None:
+        with contextlib.suppress(OSError):
+            path = folder / "kernels"
+            path.mkdir(mode=0o700, parents=True, exist_ok=True)
+            st = os.lstat(path)
+            mine = not hasattr(os, "geteuid") or st.st_uid == os.geteuid()
+            if (
+                stat.S_ISDIR(st.st_mode)
+                and mine
+                and not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+                and os.access(path, os.W_OK | os.X_OK)
+            ):
+                libs = sorted(path.glob("k_*.so"), key=lambda p: p.stat().st_mtime)
+                for old in libs[:-_KEEP_KERNELS]:
+                    with contextlib.suppress(OSError):
+                        old.unlink()
+                return path
+    return kernel.process_folder()
+
+
+kernel.FOLDER[0] = kernel_folder

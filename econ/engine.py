@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+import econ.cache  # noqa: F401  (compiled kernels kept between processes)
 from econ.errors import InputError
 from econ.model.evaluate import evaluate_model
 from econ.model.schema import LineItem, Model
@@ -123,6 +124,7 @@ def evaluate(
     overrides: Mapping[str, ArrayLike] | None = None,
     *,
     items: Collection[str] | None = None,
+    kernels: bool | None = None,
 ) -> Results:
     """Evaluate one scenario, or S variations of it at once.
 
@@ -133,6 +135,8 @@ def evaluate(
             Values are checked against the model's domains.
         items: evaluate only these line items and what they read (default:
             all); ``Results.values`` then holds only those.
+        kernels: evaluate with compiled kernels (default: from 2,048
+            variations; see :func:`econ.model.evaluate.evaluate_model`).
 
     Returns:
         Results with one row per variation (``S`` = 1 without overrides).
@@ -159,7 +163,12 @@ def evaluate(
             where = errors[0].key if size == 1 else f"{errors[0].key}[{errors[0].scenario}]"
             raise InputError(scenario.path, where, errors[0].message)
     values = evaluate_model(
-        scenario.model, arrays, scenario.start_year, scenario.horizon_yr, items=items
+        scenario.model,
+        arrays,
+        scenario.start_year,
+        scenario.horizon_yr,
+        items=items,
+        kernels=kernels,
     )
     names = (scenario.name,) if size == 1 else tuple(f"{scenario.name}#{i}" for i in range(size))
     return Results(scenario.model, names, tuple(scenario.years), values)

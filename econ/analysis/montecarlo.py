@@ -60,6 +60,7 @@ from numpy.typing import NDArray
 
 from econ.engine import evaluate
 from econ.errors import InputError
+from econ.model.kernel import KERNEL_ROWS
 from econ.model.schema import Event, LineItem
 from econ.scenario import Scenario, correlation_matrix
 
@@ -346,10 +347,15 @@ def sample_inputs(
 
 
 def evaluate_chunk(
-    scenario: Scenario, overrides: Mapping[str, Array], metrics: Sequence[str]
+    scenario: Scenario,
+    overrides: Mapping[str, Array],
+    metrics: Sequence[str],
+    kernels: bool | None = None,
 ) -> dict[str, Array]:
-    """The metrics of one chunk of draws (a Dask task)."""
-    results = evaluate(scenario, overrides, items=metrics)
+    """The metrics of one chunk of draws (a Dask task); ``kernels``: the
+    run's choice of backend, the same for every chunk (see
+    :func:`econ.model.evaluate.evaluate_model`)."""
+    results = evaluate(scenario, overrides, items=metrics, kernels=kernels)
     return {m: np.array(results.metric(m)) for m in metrics}
 
 
@@ -385,7 +391,7 @@ def _run_local(
 ) -> Iterator[tuple[int, dict[str, Array]]]:
     for lo, part in _chunks(inputs, draws, chunk):
         try:
-            yield lo, evaluate_chunk(scenario, part, metrics)
+            yield lo, evaluate_chunk(scenario, part, metrics, draws >= KERNEL_ROWS)
         except InputError as exc:
             raise _draw_error(scenario, exc, lo) from None
 
@@ -407,7 +413,12 @@ def _run_dask(
         [remote] = client.scatter([scenario], broadcast=True)
         offsets, parts = zip(*_chunks(inputs, draws, chunk), strict=True)
         futures = client.map(
-            evaluate_chunk, [remote] * len(parts), list(parts), metrics=list(metrics), pure=False
+            evaluate_chunk,
+            [remote] * len(parts),
+            list(parts),
+            metrics=list(metrics),
+            kernels=draws >= KERNEL_ROWS,
+            pure=False,
         )
         index = {f.key: i for i, f in enumerate(futures)}
         for future in dask_completed(futures):  # type: ignore[no-untyped-call]

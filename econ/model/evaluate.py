@@ -13,12 +13,14 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from econ.model import kernel
 from econ.model.compiled import CODE, LIMIT, Key, bounded, code_bytes, compile_balance, stored_item
-from econ.model.expr import Expr, Prev, as_node, refs
+from econ.model.expr import CHECK_TOLERANCE, Expr, Prev, as_node, refs
 from econ.model.numpy_backend import evaluate, may_be_na
 from econ.model.schema import LineItem, Model, Solve
 from econ.model.solve import solve_root, solve_whole
@@ -92,6 +94,7 @@ def evaluate_model(
     *,
     chunk: int = CHUNK,
     items: Collection[str] | None = None,
+    kernels: bool | None = None,
 ) -> dict[str, Array]:
     """Evaluate every line item of ``model`` (or only ``items`` and what they read).
 
@@ -102,11 +105,20 @@ def evaluate_model(
         start_year: first calendar year of the timeline.
         n_years: Y, the number of years.
         items: evaluate only these line items and their ancestors (default:
-            every line item). A Monte Carlo run asking for metrics that need
-            no solve skips the plug-back blocks this way.
+            every line item), and return only these. A Monte Carlo run asking
+            for metrics that need no solve skips the plug-back blocks this
+            way, and its kernels write nothing else.
+        kernels: evaluate with compiled kernels (:mod:`econ.model.kernel`)
+            where a C compiler is available; ``None``: when there are at
+            least :data:`~econ.model.kernel.KERNEL_ROWS` scenarios. The
+            choice holds for every chunk and every solver step of the call,
+            so a scenario's values do not depend on how the call is split;
+            a caller splitting one run into several calls (Monte Carlo
+            chunks) passes the run's choice to each.
 
     Returns:
-        Every input, constant, timeline name and (evaluated) line item by key:
+        Every input, constant, timeline name and (evaluated, or asked for)
+        line item by key:
         ``(S, 1)`` or ``(1, 1)`` for scalars, ``(S, Y)`` or ``(1, Y)`` for rows.
 
     >>> from econ.model.definition import NATIONAL
@@ -120,14 +132,18 @@ def evaluate_model(
     arrays = {k: np.asarray(inputs[k], dtype=np.float64) for k in model.input_keys}
     size = max((a.shape[0] for a in arrays.values() if a.ndim), default=1)
     keep = None if items is None else needed_items(model, items)
+    want = None if items is None else frozenset(model.item(k).key for k in items)
+    # One backend for the whole call, whatever its chunks or a solve's subsets.
+    use = size >= kernel.KERNEL_ROWS if kernels is None else kernels
+    use = use and KERNELS and _kernels_available()
     if size <= chunk:
-        return _evaluate(model, arrays, start_year, n_years, keep)
+        return _evaluate(model, arrays, start_year, n_years, keep, want, use)
     out: dict[str, Array] = {}
     for lo in range(0, size, chunk):
         part = {
             k: a[lo : lo + chunk] if a.ndim and a.shape[0] > 1 else a for k, a in arrays.items()
         }
-        env = _evaluate(model, part, start_year, n_years, keep)
+        env = _evaluate(model, part, start_year, n_years, keep, want, use)
         if not out:
             out = {k: np.empty((size, v.shape[1])) if v.shape[0] > 1 else v for k, v in env.items()}
         for k, v in env.items():
@@ -305,6 +321,124 @@ def _walk(e: Expr) -> Iterator[Expr]:
         yield from _walk(child)
 
 
+#: Runs of items evaluated by compiled kernels (:mod:`econ.model.kernel`)
+#: when numba is installed; ``False`` keeps every step with numpy (the tests
+#: compare the two).
+KERNELS = True
+
+
+@functools.cache
+def _kernels_available() -> bool:
+    return kernel.available()
+
+
+@dataclass
+class _KernelStep:
+    """Groups evaluated together by one kernel."""
+
+    groups: list[list[LineItem]]
+    balances: list[bool]
+    reads: frozenset[str]
+    outputs: tuple[str, ...]
+    na_names: frozenset[str]
+
+    def run(self, env: dict[str, Array], size: int, n_years: int) -> dict[str, Array]:
+        k = kernel.kernel_for(
+            self.groups, self.balances, self.reads, env, n_years, self.outputs, self.na_names
+        )
+        if k is None:  # not built (see kernel.FAILURES): numpy evaluates the groups
+            local = dict(env)
+            _run(self.groups, local, n_years, self.na_names, _no_solve, size, kernels=False)
+            return {key: local[key] for key in self.outputs}
+        return k(env, size, n_years)
+
+
+def _no_solve(item: LineItem, env: dict[str, Array]) -> Array:  # pragma: no cover
+    raise AssertionError(f"{item.key!r}: a solve inside a kernel's run")
+
+
+def _with_kernels(
+    steps: Sequence[list[LineItem]],
+    n_years: int,
+    na_names: frozenset[str],
+    want: Collection[str] | None,
+) -> list[Any]:
+    """``steps`` as kernel steps and numpy steps (cached).
+
+    Between two engine solves the groups are reordered, as their reads allow,
+    so that as few kernels as possible are interrupted by groups the kernels
+    do not take (an IRR): every supported group whose inputs are ready joins
+    the current kernel, then every unsupported one that is ready runs, and so
+    on. A kernel writes the items later steps or the caller (``want``; None:
+    all) read.
+    """
+    key = (tuple(tuple(g) for g in steps), None if want is None else frozenset(want), na_names)
+    plan = _PLANS.get(key)
+    if plan is not None:
+        return plan
+    order: list[tuple[bool, list[list[LineItem]]]] = []  # (kernel?, groups)
+    section: list[list[LineItem]] = []
+    for group in [*steps, None]:
+        if group is not None and not group[0].solved:
+            section.append(group)
+            continue
+        order += _phases(section)
+        section = []
+        if group is not None:
+            order.append((False, [group]))
+    # What is read after each phase: a solve may read anything (its block).
+    after: list[frozenset[str] | None] = []
+    acc: set[str] | None = None if want is None else set(want)
+    for _, groups in reversed(order):
+        after.append(None if acc is None else frozenset(acc))
+        for g in groups:
+            if acc is not None:
+                acc = None if g[0].solved else acc | _group_info(g)[1]
+    after.reverse()
+    out: list[Any] = []
+    for (is_kernel, groups), later in zip(order, after, strict=True):
+        if not is_kernel:
+            out += groups
+            continue
+        produced = [it.key for g in groups for it in g]
+        outputs = tuple(k for k in produced if later is None or k in later)
+        if not outputs:
+            continue
+        reads = frozenset().union(*(_group_info(g)[1] for g in groups)) - set(produced)
+        reads |= {"year", CHECK_TOLERANCE}
+        balances = [_group_info(g)[0] for g in groups]
+        out.append(_KernelStep(groups, balances, reads, outputs, na_names))
+    bounded(_PLANS, LIMIT)[key] = out
+    return out
+
+
+def _phases(section: list[list[LineItem]]) -> list[tuple[bool, list[list[LineItem]]]]:
+    """Groups without a solve, split into alternating kernel and numpy phases
+    (each group after every group it reads)."""
+    ok = {id(g): kernel.supported(g) for g in section}
+    phases: list[tuple[bool, list[list[LineItem]]]] = []
+    remaining = list(section)
+    want_kernel = True
+    while remaining:
+        taken: list[list[LineItem]] = []
+        rest: list[list[LineItem]] = []
+        pending: set[str] = set()  # produced by groups not taken yet
+        for g in remaining:
+            if ok[id(g)] == want_kernel and not (_group_info(g)[1] & pending):
+                taken.append(g)
+            else:
+                rest.append(g)
+                pending |= {it.key for it in g}
+        if taken:
+            phases.append((want_kernel, taken))
+        remaining = rest
+        want_kernel = not want_kernel
+    return phases
+
+
+_PLANS: dict[Any, list[Any]] = {}
+
+
 #: Balances run as generated code (:mod:`econ.model.compiled`); ``False``
 #: interprets them node by node (the tests compare the two).
 COMPILE_BALANCES = True
@@ -317,10 +451,24 @@ def _run(
     na_names: frozenset[str],
     solve_item: Callable[[LineItem, dict[str, Array]], Array],
     size: int,
+    want: Collection[str] | None = None,
+    *,
+    kernels: bool = False,
 ) -> None:
     """Evaluate ``steps`` into ``env`` (``size``: the number of scenarios,
-    under the caller's ``np.errstate``)."""
+    under the caller's ``np.errstate``).
+
+    ``want``: the items the caller reads afterwards (``None``: all). With
+    ``kernels``, runs of supported groups are evaluated by compiled kernels
+    (:mod:`econ.model.kernel`), which write only the items later steps or the
+    caller read.
+    """
+    if kernels:
+        steps = _with_kernels(steps, n_years, na_names, want)
     for group in steps:
+        if isinstance(group, _KernelStep):
+            env.update(group.run(env, size, n_years))
+            continue
         recurrent, names = _group_info(group)
         if not recurrent:
             item = group[0]
@@ -409,6 +557,8 @@ def _evaluate(
     start_year: int,
     n_years: int,
     keep: frozenset[str] | None = None,
+    want: frozenset[str] | None = None,
+    kernels: bool = False,
 ) -> dict[str, Array]:
     model.cached("seeded", lambda: _seed_caches(model))
     env = input_env(model, inputs, start_year, n_years)
@@ -433,7 +583,7 @@ def _evaluate(
         # debt schedule, anything upstream of it) are evaluated once, not at
         # every step of the solver.
         env = dict(env)
-        _run(plan.fixed_steps, env, n_years, na_names, solve_item, size)
+        _run(plan.fixed_steps, env, n_years, na_names, solve_item, size, kernels=kernels)
         block_steps, reads = plan.moving_steps, plan.reads
 
         def target_at(x: Array, rows: NDArray[np.intp]) -> Array:
@@ -449,7 +599,16 @@ def _evaluate(
                     if (v := env.get(k)) is not None
                 }
             trial[item.key] = x
-            _run(block_steps, trial, n_years, na_names, solve_item, int(rows.size))
+            _run(
+                block_steps,
+                trial,
+                n_years,
+                na_names,
+                solve_item,
+                int(rows.size),
+                {target},
+                kernels=kernels,
+            )
             return np.broadcast_to(trial[target], x.shape)
 
         probe = np.broadcast_to(evaluate(solve.probe, env, n_years), (size, 1))
@@ -459,5 +618,10 @@ def _evaluate(
 
     size = max(a.shape[0] for a in env.values())
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        _run(steps, env, n_years, na_names, solve_item, size)
+        _run(steps, env, n_years, na_names, solve_item, size, want, kernels=kernels)
+    if want is not None:  # the same names whichever backend ran
+        items = model.cached("item-keys", lambda: frozenset(i.key for i in model.items))
+        assert isinstance(items, frozenset)
+        for key in [k for k in env if k in items and k not in want]:
+            del env[key]
     return env

@@ -1,0 +1,636 @@
+"""Backend 3: a run of line items as one compiled loop over the scenarios.
+
+The numpy backend (:mod:`econ.model.numpy_backend`) evaluates one node for
+every scenario at once: each node is a pass over an ``(S, Y)`` array in
+memory. With hundreds of line items and tens of thousands of scenarios the
+arithmetic is cheap and the passes are not. This backend writes a run of line
+items (the groups of :func:`econ.model.evaluate.evaluation_steps`) as one C
+function,
+
+.. code-block:: c
+
+    int kernel(long S, long Y, const double **a, double **o) {
+        for (long s = 0; s < S; s++) {            /* one scenario at a time */
+            double _x3 = a[1][s];                 /* a scalar per scenario  */
+            for (long t = 0; t < Y; t++) {        /* a row, year by year    */
+                double _v4 = _r2[t] * _x3;
+                _w5[t] = _v4;
+            }
+            ...
+            o[0][s] = _v80;                       /* only what is read next */
+        }
+    }
+
+compiled by the system's C compiler (``$CC``, else ``cc``) and called through
+:mod:`ctypes`. A scenario's rows live in scratch rows of ``Y`` values that
+stay in the processor's cache; only the items the caller or later steps read
+are written out. Each node is the numpy backend's operation on one value with
+the same n/a rules, in IEEE double precision without fused multiply-adds or
+reordering (``-ffp-contract=off``, no fast-math), so the results agree with it
+to rounding: sums add year by year where numpy adds pairwise. The tests
+compare the two on every seed, the instrument comparison and Monte Carlo
+draws.
+
+What it does not take (an :class:`~econ.model.expr.Irr`, an engine-solved
+value, a row operation inside a balance) stays with the numpy backend: the
+evaluator (:mod:`econ.model.evaluate`) runs kernels and numpy steps in turn.
+Without a C compiler, with ``ECON_KERNELS=off``, below :data:`KERNEL_ROWS`
+scenarios, or when a kernel fails to build, every step is evaluated with
+numpy: a kernel changes the speed, never the values.
+
+Generating the source is pure. Compiled libraries are kept in
+``FOLDER[0]()``: a temporary folder of the process, or (set by
+:mod:`econ.cache`) the user's cache folder, named by a digest of the source,
+the compiler and its flags.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import math
+import os
+import stat
+from collections.abc import Callable, Collection, Mapping, Sequence
+from pathlib import Path
+from typing import Any, assert_never
+
+import numpy as np
+from numpy.typing import NDArray
+
+from econ.model import numpy_backend as nb
+from econ.model.expr import (
+    CHECK_TOLERANCE,
+    At,
+    Binary,
+    Check,
+    Const,
+    CumSum,
+    Expr,
+    FirstYearWhere,
+    Func,
+    Irr,
+    Last,
+    Prev,
+    Ref,
+    RowMax,
+    SafeDiv,
+    Sum,
+    SumProduct,
+    as_node,
+)
+from econ.model.schema import LineItem
+
+__all__ = [
+    "FOLDER",
+    "KERNEL_ROWS",
+    "CompileError",
+    "Kernel",
+    "available",
+    "build",
+    "kernel_for",
+    "process_folder",
+    "source",
+    "supported",
+]
+
+Array = NDArray[np.float64]
+
+#: Scenarios from which a run of items is evaluated by a kernel: below it the
+#: numpy passes are short and a kernel's call costs more than it saves.
+KERNEL_ROWS = 2_048
+
+_ARITH = {"+": "+", "-": "-", "*": "*", "/": "/", "^": "**"}
+_CMP = {"<": "<", "<=": "<=", ">": ">", ">=": ">=", "=": "==", "<>": "!="}
+
+
+class Unsupported(Exception):
+    """A node the kernel does not take (the group stays with numpy)."""
+
+
+# ---------------------------------------------------------------------------
+# Source generation
+# ---------------------------------------------------------------------------
+
+
+def _ident(name: str, n: int) -> str:
+    return f"{n}_" + "".join(c if c.isascii() and (c.isalnum() or c == "_") else "_" for c in name)
+
+
+def _literal(value: float) -> str:
+    v = float(value)
+    if math.isnan(v):
+        return "NAN"
+    if math.isinf(v):
+        return "INFINITY" if v > 0 else "(-INFINITY)"
+    return f"({v!r})"
+
+
+class _Gen:
+    """Writes one kernel: the statements of a run of groups for scenario ``s``."""
+
+    def __init__(
+        self,
+        groups: Sequence[Sequence[LineItem]],
+        kinds: Mapping[str, str],
+        na_names: Collection[str],
+        balances: Sequence[bool],
+    ) -> None:
+        self.kinds = kinds  # env name -> "c" (1, 1), "s" (S, 1), "y" (1, Y), "sy" (S, Y)
+        self.na_names = na_names
+        self.counter = 0
+        self.n_scratch = 0  # rows of Y values in the scratch block W
+        self.pre: list[str] = []  # before the scenario loop
+        self.head: list[str] = []  # first in the scenario loop
+        self.lines: list[str] = []  # the scenario's statements
+        self.args: dict[str, str] = {}  # env name -> argument
+        self.locals: dict[str, str] = {}  # name -> local (scalar or 1-D row)
+        self.rows: set[str] = set()  # names whose local is a row
+        self.balance: set[str] = set()  # items of the balance being written
+        self.row_memo: dict[int, bool] = {}
+        for group, recurrent in zip(groups, balances, strict=True):
+            self.group(group, recurrent)
+
+    # -- names -------------------------------------------------------------
+    def fresh(self, prefix: str) -> str:
+        self.counter += 1
+        return f"{prefix}{self.counter}"
+
+    def scratch(self) -> str:
+        name = self.fresh("_w")
+        self.pre.append(f"double *{name} = W + {self.n_scratch} * Y;")
+        self.n_scratch += 1
+        return name
+
+    def read(self, name: str) -> str:
+        """The local holding ``name``: an item of this kernel, or an
+        argument read once (shared by all scenarios) or per scenario."""
+        local = self.locals.get(name)
+        if local is not None:
+            return local
+        kind = self.kinds.get(name)
+        if kind is None:
+            raise Unsupported(f"{name!r} is not available to the kernel")
+        arg = self.args[name] = f"a[{len(self.args)}]"
+        local = self.locals[name] = self.fresh("_r" if kind in ("y", "sy") else "_x")
+        if kind in ("y", "sy"):
+            self.rows.add(name)
+        target = self.pre if kind in ("c", "y") else self.head
+        index = {
+            "c": f"double {local} = {arg}[0];",
+            "s": f"double {local} = {arg}[s];",
+            "y": f"const double *{local} = {arg};",
+            "sy": f"const double *{local} = {arg} + s * Y;",
+        }
+        target.append(index[kind])
+        return local
+
+    def is_row(self, e: Expr) -> bool:
+        node = as_node(e)
+        key = id(node)
+        hit = self.row_memo.get(key)
+        if hit is None:
+            hit = self.row_memo[key] = self._is_row(node)
+        return hit
+
+    def _is_row(self, node: Expr) -> bool:
+        match node:
+            case Const():
+                return False
+            case Ref(name=n):
+                if n in self.locals:
+                    return n in self.rows
+                kind = self.kinds.get(n)
+                if kind is None:
+                    raise Unsupported(f"{n!r} is not available to the kernel")
+                return kind in ("y", "sy")
+            case CumSum() | Prev():
+                return True
+            case Sum() | SumProduct() | At() | Last() | RowMax() | Irr() | FirstYearWhere():
+                return False
+            case _:
+                return any(self.is_row(c) for c in node.children())
+
+    def na(self, node: Expr) -> bool:
+        return nb.may_be_na(node, self.na_names)
+
+    # -- items -------------------------------------------------------------
+    def group(self, group: Sequence[LineItem], recurrent: bool) -> None:
+        if not recurrent:
+            item = group[0]
+            if self.is_row(item.expr):
+                if item.shape == "scalar":
+                    raise ValueError(f"scalar item {item.key!r} depends on a row")
+                out = self.scratch()
+                body: list[str] = []
+                value = self.at(item.expr, body)
+                self.loop([*body, f"{out}[t] = {value};"])
+                self.locals[item.key] = out
+                self.rows.add(item.key)
+            else:
+                self.locals[item.key] = self.scalar(item.expr)
+            return
+        # A balance: every item a row, filled year by year; an item reads the
+        # others' values this year and (through Prev) last year's.
+        for item in group:
+            self.locals[item.key] = self.scratch()
+            self.rows.add(item.key)
+        self.balance = {it.key for it in group}
+        body = []
+        for item in group:
+            value = self.at(item.expr, body)
+            body.append(f"{self.locals[item.key]}[t] = {value};")
+        self.balance = set()
+        self.loop(body)
+
+    def loop(self, body: list[str], start: int = 0) -> None:
+        self.lines.append(f"for (long t = {start}; t < Y; t++) {{")
+        self.lines += [f"    {line}" for line in body]
+        self.lines.append("}")
+
+    def let(self, lines: list[str], code: str) -> str:
+        name = self.fresh("_v")
+        lines.append(f"double {name} = {code};")
+        return name
+
+    # -- values ------------------------------------------------------------
+    def scalar(self, e: Expr) -> str:
+        """A value that does not change over the years, as a local."""
+        node = as_node(e)
+        L = self.lines
+        if self.balance and isinstance(node, (Sum, SumProduct, At, Last, RowMax, FirstYearWhere)):
+            # The numpy backend evaluates a balance a column at a time, where
+            # a row operation sees one year: left to it.
+            raise Unsupported("a row operation inside a balance")
+        match node:
+            case Const(value=v):
+                return _literal(v)
+            case Ref(name=n):
+                return self.read(n)
+            case Sum(series=s):
+                r = self.row(s)
+                acc = self.let(L, "0.0")
+                self.loop([f"{acc} += {r}[t];"])
+                return acc
+            case SumProduct(a=a, b=b) | At(series=a, flag=b):
+                ra, rb = self.row(a), self.row(b)
+                acc = self.let(L, "0.0")
+                self.loop([f"{acc} += {ra}[t] * {rb}[t];"])
+                return acc
+            case Last(series=s):
+                return self.let(L, f"{self.row(s)}[Y - 1]")
+            case RowMax(series=s):
+                r = self.row(s)
+                acc = self.let(L, f"{r}[0]")
+                self.loop([f"{acc} = nmax({acc}, {r}[t]);"], start=1)
+                return acc
+            case FirstYearWhere(flag=f):
+                r, years = self.row(f), self.row(Ref("year"))
+                acc = self.let(L, "NAN")
+                self.loop([f"if ({r}[t] == 1.0) {{ {acc} = {years}[t]; break; }}"])
+                return acc
+            case Irr():
+                raise Unsupported("IRR")
+            case CumSum() | Prev():  # pragma: no cover - rows, never scalars
+                raise AssertionError("a row where a scalar was expected")
+            case Binary() | Func() | SafeDiv() | Check():
+                return self.pointwise(node, L, self.scalar)
+            case _:  # pragma: no cover - mypy proves this unreachable
+                assert_never(node)
+
+    def row(self, e: Expr) -> str:
+        """A 1-D array of ``Y`` values holding ``e``'s row for this scenario."""
+        node = as_node(e)
+        if isinstance(node, Ref) and node.name in self.balance:
+            raise Unsupported("a whole row of a balance inside it")
+        if not self.is_row(node):
+            out = self.scratch()
+            value = self.scalar(node)
+            self.loop([f"{out}[t] = {value};"])
+            return out
+        if isinstance(node, Ref):
+            return self.read(node.name)
+        if isinstance(node, CumSum):
+            r = self.row(node.series)
+            out = self.scratch()
+            acc = self.let(self.lines, "0.0")
+            self.loop([f"{acc} += {r}[t];", f"{out}[t] = {acc};"])
+            return out
+        out = self.scratch()
+        body: list[str] = []
+        value = self.at(node, body)
+        self.loop([*body, f"{out}[t] = {value};"])
+        return out
+
+    def at(self, e: Expr, body: list[str]) -> str:
+        """``e``'s value in year ``t``, written into a loop's ``body``."""
+        node = as_node(e)
+        if not self.is_row(node):
+            return self.scalar(node)  # before the loop: the same every year
+        match node:
+            case Ref(name=n):
+                return f"{self.read(n)}[t]"
+            case Prev(series=s, initial=init):
+                source = (
+                    self.locals[s.name]
+                    if s.name in self.balance
+                    else self.row(s)  # raises for a balance row read whole
+                )
+                first = self.at(init, body)
+                return self.let(body, f"t == 0 ? {first} : {source}[t - 1]")
+            case CumSum():
+                if self.balance:
+                    raise Unsupported("a cumulative sum inside a balance")
+                return f"{self.row(node)}[t]"
+            case Binary() | Func() | SafeDiv() | Check():
+                return self.pointwise(node, body, lambda x: self.at(x, body))
+            case _:
+                raise Unsupported(type(node).__name__)
+
+    def pointwise(self, node: Expr, lines: list[str], value: Callable[[Expr], str]) -> str:
+        """A node applied value by value (a scalar or year ``t``)."""
+        match node:
+            case Binary(op=op, left=left, right=right):
+                a, b = value(left), value(right)
+                if op == "^":
+                    return self.let(lines, f"pow({a}, {b})")
+                if op in _ARITH:
+                    return self.let(lines, f"{a} {_ARITH[op]} {b}")
+                out = self.let(lines, f"{a} {_CMP[op]} {b} ? 1.0 : 0.0")
+                if self.na(node):
+                    lines.append(f"if (isnan({a}) || isnan({b})) {out} = NAN;")
+                return out
+            case Func(name=name, args=args):
+                vals = [value(a) for a in args]
+                return self.func(name, vals, self.na(node), lines)
+            case SafeDiv(numerator=num, denominator=den):
+                n, d = value(num), value(den)
+                return self.let(lines, f"{d} == 0.0 ? NAN : {n} / {d}")
+            case Check(actual=actual, expected=expected, scale=scale):
+                a, b = value(actual), value(expected)
+                s = "0.0" if scale is None else value(scale)
+                has = "0" if scale is None else "1"
+                tol = self.read(CHECK_TOLERANCE)
+                if tol in self.rows:  # pragma: no cover - a constant
+                    raise Unsupported("a timeline row as the check tolerance")
+                return self.let(lines, f"check({a}, {b}, {s}, {has}, {tol})")
+            case _:  # pragma: no cover
+                raise AssertionError(type(node).__name__)
+
+    def func(self, name: str, vals: list[str], na: bool, lines: list[str]) -> str:
+        if name in ("MAX", "MIN"):
+            acc = vals[0]
+            for v in vals[1:]:
+                acc = self.let(lines, f"{'nmax' if name == 'MAX' else 'nmin'}({acc}, {v})")
+            return acc if len(vals) > 1 else self.let(lines, f"{acc} + 0.0")
+        if name == "IF":
+            cond, yes, no = vals
+            out = self.let(lines, f"{cond} != 0.0 ? {yes} : {no}")
+            if na:
+                lines.append(f"if (isnan({cond})) {out} = NAN;")
+            return out
+        if name == "AND":
+            test = " && ".join(f"{v} != 0.0" for v in vals)
+            out = self.let(lines, f"({test}) ? 1.0 : 0.0")
+            if na:
+                any_nan = " || ".join(f"isnan({v})" for v in vals)
+                lines.append(f"if ({any_nan}) {out} = NAN;")
+            return out
+        if name == "LOG":
+            return self.let(lines, f"log({vals[0]}) / log({vals[1]})")
+        if name == "ABS":
+            return self.let(lines, f"fabs({vals[0]})")
+        raise Unsupported(f"function {name}")
+
+
+def supported(group: Sequence[LineItem]) -> bool:
+    """Whether a group can be part of a kernel (no engine-solved value, no
+    IRR, no whole-row operation inside a balance)."""
+    if any(it.solved for it in group):
+        return False
+    for it in group:
+        stack = [as_node(it.expr)]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, Irr):
+                return False
+            if isinstance(node, Func) and node.name not in (
+                "MAX",
+                "MIN",
+                "IF",
+                "AND",
+                "LOG",
+                "ABS",
+            ):
+                return False
+            stack.extend(as_node(c) for c in node.children())
+    return True
+
+
+def source(
+    groups: Sequence[Sequence[LineItem]],
+    balances: Sequence[bool],
+    kinds: Mapping[str, str],
+    outputs: Sequence[str],
+    na_names: Collection[str],
+) -> tuple[str, list[str], list[bool]]:
+    """The kernel's C source, the env names it reads (``a[0]``, ``a[1]``, ...
+    in order) and, for each output ``o[n]``, whether it is a row.
+
+    Raises:
+        Unsupported: a node the kernel does not take.
+    """
+    gen = _Gen(groups, kinds, na_names, balances)
+    out_rows = []
+    writes = []
+    for n, key in enumerate(outputs):
+        local = gen.locals[key]
+        if key in gen.rows:
+            out_rows.append(True)
+            writes.append(f"memcpy(o[{n}] + s * Y, {local}, Y * sizeof(double));")
+        else:
+            out_rows.append(False)
+            writes.append(f"o[{n}][s] = {local};")
+    text = [
+        _PRELUDE,
+        "int kernel(long S, long Y, const double **a, double **o) {",
+        f"    double *W = (double *)malloc(({gen.n_scratch} + 1) * Y * sizeof(double));",
+        "    if (W == NULL) return 1;",
+    ]
+    text += [f"    {line}" for line in gen.pre]
+    text.append("    for (long s = 0; s < S; s++) {")
+    text += [f"        {line}" for line in gen.head + gen.lines + writes]
+    text += ["    }", "    free(W);", "    return 0;", "}"]
+    return "\n".join(text) + "\n", list(gen.args), out_rows
+
+
+# ---------------------------------------------------------------------------
+# Compiling and calling
+# ---------------------------------------------------------------------------
+
+#: The node operations on one value, with the numpy backend's n/a rules:
+#: ``np.maximum`` and ``np.minimum`` propagate n/a; a check counts two n/a
+#: values as agreeing (:func:`econ.model.numpy_backend.check`).
+_PRELUDE = """\
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+static inline double nmax(double a, double b) {
+    if (isnan(a) || isnan(b)) return NAN;
+    return a >= b ? a : b;
+}
+static inline double nmin(double a, double b) {
+    if (isnan(a) || isnan(b)) return NAN;
+    return a <= b ? a : b;
+}
+static inline double check(double a, double b, double scale, int has_scale, double tol) {
+    double s = nmax(1.0, nmax(fabs(a), fabs(b)));
+    if (has_scale) s = nmax(s, fabs(scale));
+    if (fabs(a - b) <= tol * s || (isnan(a) && isnan(b))) return 1.0;
+    return 0.0;
+}
+"""
+
+#: The compiler and its flags: IEEE arithmetic as numpy does it (no
+#: fused multiply-add, no fast-math reordering).
+CFLAGS = ["-O2", "-shared", "-fPIC", "-ffp-contract=off", "-fno-fast-math", "-std=c99"]
+
+
+def compiler() -> str | None:
+    """The C compiler kernels are built with (``$CC``, else ``cc``), or None."""
+    import shutil
+
+    return shutil.which(os.environ.get("CC", "cc"))
+
+
+def available() -> bool:
+    """Whether kernels can be built here (a C compiler, not switched off by
+    ``ECON_KERNELS=off``)."""
+    if os.environ.get("ECON_KERNELS", "").strip().lower() in ("off", "0", "no", "false"):
+        return False
+    return compiler() is not None
+
+
+class CompileError(RuntimeError):
+    """The C compiler failed on a kernel (a bug: the evaluator falls back to numpy)."""
+
+
+def build(text: str, folder: Path) -> Path:
+    """Compile ``text`` into a shared library in ``folder``, named by a digest
+    of the source, the compiler and its flags (reused when present)."""
+    import subprocess
+    import tempfile
+
+    cc = compiler()
+    if cc is None:
+        raise CompileError("no C compiler")
+    digest = hashlib.sha256("\0".join([text, cc, *CFLAGS]).encode()).hexdigest()[:24]
+    lib = folder / f"k_{digest}.so"
+    with contextlib.suppress(OSError):
+        st = os.lstat(lib)
+        # Only a regular file of this user's is loaded (it runs code).
+        if stat.S_ISREG(st.st_mode) and (not hasattr(os, "geteuid") or st.st_uid == os.geteuid()):
+            return lib
+    with tempfile.TemporaryDirectory(dir=folder) as tmp:
+        c_file = Path(tmp) / "kernel.c"
+        c_file.write_text(text)
+        tmp_lib = Path(tmp) / "kernel.so"
+        run = subprocess.run(
+            [cc, *CFLAGS, "-o", str(tmp_lib), str(c_file), "-lm"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if run.returncode != 0:
+            raise CompileError(run.stderr[-2000:])
+        os.replace(tmp_lib, lib)
+    return lib
+
+
+_SCRATCH: list[Path] = []
+
+
+def process_folder() -> Path:
+    """A private folder for this process's kernels (removed at exit)."""
+    import atexit
+    import shutil
+    import tempfile
+
+    if not _SCRATCH:
+        folder = Path(tempfile.mkdtemp(prefix="econ-kernels-"))
+        atexit.register(shutil.rmtree, folder, True)
+        _SCRATCH.append(folder)
+    return _SCRATCH[0]
+
+
+#: ``FOLDER()``: where compiled kernels are kept. :mod:`econ.cache` replaces
+#: it with a folder that lasts between processes.
+FOLDER: list[Callable[[], Path]] = [process_folder]
+
+
+class Kernel:
+    """A compiled run of groups: ``kernel(env, size, n_years)`` returns the
+    outputs by name, each ``(S, 1)`` or ``(S, Y)``."""
+
+    def __init__(
+        self, lib: Path, reads: list[str], outputs: Sequence[str], rows: list[bool]
+    ) -> None:
+        import ctypes
+
+        self.lib = ctypes.CDLL(str(lib))
+        self.fn = self.lib.kernel
+        self.fn.restype = ctypes.c_int
+        self.fn.argtypes = [ctypes.c_long, ctypes.c_long, ctypes.c_void_p, ctypes.c_void_p]
+        self.reads, self.outputs, self.out_rows = reads, list(outputs), rows
+
+    def __call__(self, env: Mapping[str, Array], size: int, n_years: int) -> dict[str, Array]:
+        args = [np.ascontiguousarray(env[n], dtype=np.float64) for n in self.reads]
+        outs = [np.empty((size, n_years if row else 1)) for row in self.out_rows]
+        a = np.array([x.ctypes.data for x in args] or [0], dtype=np.uintp)
+        o = np.array([x.ctypes.data for x in outs] or [0], dtype=np.uintp)
+        if self.fn(size, n_years, a.ctypes.data, o.ctypes.data) != 0:
+            raise MemoryError("no memory for a kernel's scratch rows")
+        return dict(zip(self.outputs, outs, strict=True))
+
+
+def kind(value: Array, n_years: int) -> str:
+    """How a kernel reads an env value of this shape."""
+    per_scenario = value.shape[0] > 1
+    row = value.shape[1] == n_years and n_years > 1
+    return ("s" if per_scenario else "c") if not row else ("sy" if per_scenario else "y")
+
+
+_KERNELS: dict[Any, Kernel | None] = {}
+
+
+def kernel_for(
+    groups: Sequence[Sequence[LineItem]],
+    balances: Sequence[bool],
+    reads: Collection[str],
+    env: Mapping[str, Array],
+    n_years: int,
+    outputs: Sequence[str],
+    na_names: frozenset[str],
+) -> Kernel | None:
+    """The kernel of a run of groups for the shapes in ``env`` (cached), or
+    ``None`` when a node is not supported."""
+    kinds = {n: kind(env[n], n_years) for n in reads if n in env}
+    key = (tuple(tuple(g) for g in groups), tuple(sorted(kinds.items())), tuple(outputs), na_names)
+    if key in _KERNELS:
+        return _KERNELS[key]
+    try:
+        text, args, rows = source(groups, balances, kinds, outputs, na_names)
+        k = Kernel(build(text, FOLDER[0]()), args, outputs, rows)
+    except (Unsupported, CompileError, OSError) as exc:
+        # Never a wrong value: the numpy backend evaluates these groups.
+        FAILURES.append(f"{type(exc).__name__}: {exc}")
+        del FAILURES[:-20]
+        k = None
+    if len(_KERNELS) >= 1_000:  # bounded in a long-lived process
+        _KERNELS.clear()
+    _KERNELS[key] = k
+    return k
+
+
+#: Why recent kernels were not built (newest last; the tests read it).
+FAILURES: list[str] = []
