@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the fidelity and browser tests drive, when it is missing:
 # LibreOffice Calc (headless), Gnumeric (ssconvert), Node.js with npm,
-# Chromium and poppler-utils (pdftotext, pdftoppm: the print tests read and
-# render the PDFs LibreOffice exports) from Debian's packages; then HyperFormula and exceljs from the npm
+# Chromium, poppler-utils (pdftotext, pdftoppm: the print tests read and
+# render the PDFs LibreOffice exports) and a C compiler (gcc: the engine's
+# kernels) from Debian's packages; then HyperFormula and exceljs from the npm
 # registry into scripts/hyperformula/node_modules (npm ci: the versions of its
 # committed package-lock.json).
 # Debian packages need root and apt-get; otherwise it says what to install and
@@ -19,6 +20,9 @@ command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
+# A C compiler builds the engine's kernels (econ.model.kernel); without one
+# econ evaluates with numpy alone and the kernel tests skip.
+command -v "${CC:-cc}" >/dev/null 2>&1 || missing+=(gcc libc6-dev)
 if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
         echo "installing ${missing[*]} (Debian packages) for the workbook and browser tests..."

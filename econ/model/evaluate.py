@@ -347,10 +347,23 @@ class _KernelStep:
             self.groups, self.balances, self.reads, env, n_years, self.outputs, self.na_names
         )
         if k is None:  # not built (see kernel.FAILURES): numpy evaluates the groups
-            local = dict(env)
-            _run(self.groups, local, n_years, self.na_names, _no_solve, size, kernels=False)
-            return {key: local[key] for key in self.outputs}
-        return k(env, size, n_years)
+            return self.with_numpy(env, size, n_years)
+
+        def fallback(rows: NDArray[np.intp]) -> dict[str, Array]:
+            part = {
+                key: (v[rows] if v.shape[0] == size and size > 1 else v)
+                for key in self.reads
+                if (v := env.get(key)) is not None
+            }
+            return self.with_numpy(part, int(rows.size), n_years)
+
+        return k(env, size, n_years, fallback)
+
+    def with_numpy(self, env: Mapping[str, Array], size: int, n_years: int) -> dict[str, Array]:
+        """The outputs as the numpy backend gives them."""
+        local = dict(env)
+        _run(self.groups, local, n_years, self.na_names, _no_solve, size, kernels=False)
+        return {key: local[key] for key in self.outputs}
 
 
 def _no_solve(item: LineItem, env: dict[str, Array]) -> Array:  # pragma: no cover

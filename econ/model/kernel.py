@@ -258,7 +258,9 @@ class _Gen:
         """A value that does not change over the years, as a local."""
         node = as_node(e)
         L = self.lines
-        if self.balance and isinstance(node, (Sum, SumProduct, At, Last, RowMax, FirstYearWhere)):
+        if self.balance and isinstance(
+            node, (Sum, SumProduct, At, Last, RowMax, FirstYearWhere, Irr)
+        ):
             # The numpy backend evaluates a balance a column at a time, where
             # a row operation sees one year: left to it.
             raise Unsupported("a row operation inside a balance")
@@ -268,10 +270,7 @@ class _Gen:
             case Ref(name=n):
                 return self.read(n)
             case Sum(series=s):
-                r = self.row(s)
-                acc = self.let(L, "0.0")
-                self.loop([f"{acc} += {r}[t];"])
-                return acc
+                return self.let(L, f"row_sum({self.row(s)}, Y)")  # numpy's order
             case SumProduct(a=a, b=b) | At(series=a, flag=b):
                 ra, rb = self.row(a), self.row(b)
                 acc = self.let(L, "0.0")
@@ -289,8 +288,10 @@ class _Gen:
                 acc = self.let(L, "NAN")
                 self.loop([f"if ({r}[t] == 1.0) {{ {acc} = {years}[t]; break; }}"])
                 return acc
-            case Irr():
-                raise Unsupported("IRR")
+            case Irr(series=s):
+                # One sign change: econ.finance.irr's steps in C. More: the
+                # scenario is flagged and the numpy backend evaluates it.
+                return self.let(L, f"irr1({self.row(s)}, Y, &_several)")
             case CumSum() | Prev():  # pragma: no cover - rows, never scalars
                 raise AssertionError("a row where a scalar was expected")
             case Binary() | Func() | SafeDiv() | Check():
@@ -404,16 +405,15 @@ class _Gen:
 
 
 def supported(group: Sequence[LineItem]) -> bool:
-    """Whether a group can be part of a kernel (no engine-solved value, no
-    IRR, no whole-row operation inside a balance)."""
+    """Whether a group can be part of a kernel: no engine-solved value, no
+    unknown function (a row operation inside a balance is found when the
+    source is written)."""
     if any(it.solved for it in group):
         return False
     for it in group:
         stack = [as_node(it.expr)]
         while stack:
             node = stack.pop()
-            if isinstance(node, Irr):
-                return False
             if isinstance(node, Func) and node.name not in (
                 "MAX",
                 "MIN",
@@ -453,13 +453,15 @@ def source(
             writes.append(f"o[{n}][s] = {local};")
     text = [
         _PRELUDE,
-        "int kernel(long S, long Y, const double **a, double **o) {",
+        "int kernel(long S, long Y, const double **a, double **o, unsigned char *flag) {",
         f"    double *W = (double *)malloc(({gen.n_scratch} + 1) * Y * sizeof(double));",
         "    if (W == NULL) return 1;",
     ]
     text += [f"    {line}" for line in gen.pre]
     text.append("    for (long s = 0; s < S; s++) {")
+    text.append("        int _several = 0;")
     text += [f"        {line}" for line in gen.head + gen.lines + writes]
+    text.append("        flag[s] = (unsigned char)_several;")
     text += ["    }", "    free(W);", "    return 0;", "}"]
     return "\n".join(text) + "\n", list(gen.args), out_rows
 
@@ -472,6 +474,7 @@ def source(
 #: ``np.maximum`` and ``np.minimum`` propagate n/a; a check counts two n/a
 #: values as agreeing (:func:`econ.model.numpy_backend.check`).
 _PRELUDE = """\
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -482,6 +485,108 @@ static inline double nmax(double a, double b) {
 static inline double nmin(double a, double b) {
     if (isnan(a) || isnan(b)) return NAN;
     return a <= b ? a : b;
+}
+/* numpy's sum of a contiguous row: pairwise, 8 accumulators per block of
+   up to 128 values (the same additions in the same order). */
+static double pairwise(const double *a, long n) {
+    if (n < 8) {
+        double res = 0.;
+        for (long i = 0; i < n; i++) res += a[i];
+        return res;
+    }
+    if (n <= 128) {
+        double r[8], res;
+        long i;
+        for (int j = 0; j < 8; j++) r[j] = a[j];
+        for (i = 8; i < n - (n % 8); i += 8)
+            for (int j = 0; j < 8; j++) r[j] += a[i + j];
+        res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+        for (; i < n; i++) res += a[i];
+        return res;
+    }
+    long n2 = n / 2;
+    n2 -= n2 % 8;
+    return pairwise(a, n2) + pairwise(a + n2, n - n2);
+}
+static double row_sum(const double *a, long n) { return pairwise(a, n); }
+/* econ.finance._solve_unit for one polynomial (ascending coefficients c):
+   safeguarded Newton in (lo, hi), tol 1e-12, 100 iterations, bisection
+   after 30. */
+static double solve_unit(const double *c, long n, double lo, double hi, double s_lo, double z) {
+    const double tol = 1e-12;
+    double dx_old = INFINITY, dx = INFINITY;
+    for (int it = 0; it < 100; it++) {
+        double f = c[n - 1], df = 0.0;
+        for (long k = n - 2; k >= 0; k--) {
+            df = df * z;
+            df = df + f;
+            f = f * z;
+            f = f + c[k];
+        }
+        double step = f / df;
+        double z_new = z - step;
+        int done = fabs(step) <= tol * z;
+        if (f * s_lo > 0.0) lo = z; else hi = z;
+        int newton_ok = (z_new > lo) && (z_new < hi) && (fabs(2.0 * f) <= fabs(dx_old * df));
+        dx_old = dx;
+        dx = step;
+        if (it >= 30 || !(newton_ok || done)) {
+            int force = it >= 30;
+            int bisect = (!newton_ok || force) && !done;
+            if (bisect) {
+                double lo_pos = nmax(lo, DBL_MIN);
+                int wide = (hi > 1e3 * lo_pos) || force;
+                double mid = wide ? sqrt(lo_pos * hi) : 0.5 * (lo + hi);
+                dx = nmax(hi - mid, mid - lo);
+                z_new = mid;
+                done = hi - lo <= 1e-12 * z_new;
+            }
+        }
+        if (f == 0.0) {
+            z_new = z;
+            done = 1;
+        }
+        z = z_new;
+        if (done) return z;
+    }
+    return NAN;
+}
+/* econ.finance.irr of one row whose values change sign once (the same
+   steps, so the same root); NAN without a sign change or with a value
+   that is not finite; *several set (and NAN) with more than one change,
+   which the numpy backend settles. */
+static double irr1(const double *v, long n, int *several) {
+    long first_pos = -1, first_neg = -1, last_pos = -1, last_neg = -1;
+    for (long t = 0; t < n; t++) {
+        if (!isfinite(v[t])) return NAN;
+        if (v[t] > 0.0) { if (first_pos < 0) first_pos = t; last_pos = t; }
+        else if (v[t] < 0.0) { if (first_neg < 0) first_neg = t; last_neg = t; }
+    }
+    if (first_pos < 0 || first_neg < 0) return NAN;
+    int neg_then_pos = last_neg < first_pos;
+    if (!neg_then_pos && !(last_pos < first_neg)) {
+        *several = 1;
+        return NAN;
+    }
+    double s_first = neg_then_pos ? -1.0 : 1.0, s_last = -s_first;
+    double total = row_sum(v, n);
+    double sign = total > 0.0 ? 1.0 : (total < 0.0 ? -1.0 : 0.0);
+    int pos = sign == s_last || total == 0.0;
+    double *c = (double *)malloc(n * sizeof(double));
+    if (c == NULL) { *several = 1; return NAN; }
+    for (long k = 0; k < n; k++) c[k] = pos ? v[k] : v[n - 1 - k];
+    long k0 = 0;
+    while (k0 < n && c[k0] == 0.0) k0++;
+    if (k0 == n) k0 = 0;
+    if (k0 > 0)
+        for (long k = 0; k < n; k++) c[k] = k + k0 < n ? c[k + k0] : 0.0;
+    double z = pos ? 1.0 / (1.0 + 0.1) : 1.0 + 0.1;
+    if (!(z >= 0.0 && z <= 1.0)) z = 1.0;
+    if (total == 0.0) z = 1.0;
+    double root = solve_unit(c, n, 0.0, 1.0, pos ? s_first : s_last, z);
+    free(c);
+    double r = pos ? 1.0 / root - 1.0 : root - 1.0;
+    return isinf(r) ? NAN : r;
 }
 static inline double check(double a, double b, double scale, int has_scale, double tol) {
     double s = nmax(1.0, nmax(fabs(a), fabs(b)));
@@ -580,17 +685,35 @@ class Kernel:
         self.lib = ctypes.CDLL(str(lib))
         self.fn = self.lib.kernel
         self.fn.restype = ctypes.c_int
-        self.fn.argtypes = [ctypes.c_long, ctypes.c_long, ctypes.c_void_p, ctypes.c_void_p]
+        self.fn.argtypes = [ctypes.c_long, ctypes.c_long, *[ctypes.c_void_p] * 3]
         self.reads, self.outputs, self.out_rows = reads, list(outputs), rows
 
-    def __call__(self, env: Mapping[str, Array], size: int, n_years: int) -> dict[str, Array]:
+    def __call__(
+        self,
+        env: Mapping[str, Array],
+        size: int,
+        n_years: int,
+        fallback: Callable[[NDArray[np.intp]], Mapping[str, Array]] | None = None,
+    ) -> dict[str, Array]:
+        """The outputs for ``size`` scenarios; the scenarios the kernel flags
+        (an IRR of a cash flow changing sign more than once) are given
+        ``fallback(rows)``'s values (the numpy backend's)."""
         args = [np.ascontiguousarray(env[n], dtype=np.float64) for n in self.reads]
         outs = [np.empty((size, n_years if row else 1)) for row in self.out_rows]
+        flags = np.zeros(size, dtype=np.uint8)
         a = np.array([x.ctypes.data for x in args] or [0], dtype=np.uintp)
         o = np.array([x.ctypes.data for x in outs] or [0], dtype=np.uintp)
-        if self.fn(size, n_years, a.ctypes.data, o.ctypes.data) != 0:
+        if self.fn(size, n_years, a.ctypes.data, o.ctypes.data, flags.ctypes.data) != 0:
             raise MemoryError("no memory for a kernel's scratch rows")
-        return dict(zip(self.outputs, outs, strict=True))
+        result = dict(zip(self.outputs, outs, strict=True))
+        rows = np.flatnonzero(flags)
+        if rows.size:
+            if fallback is None:  # pragma: no cover - the evaluator always passes one
+                raise RuntimeError("a kernel flagged scenarios and no fallback was given")
+            redo = fallback(rows)
+            for key, value in result.items():
+                value[rows] = np.broadcast_to(redo[key], (rows.size, value.shape[1]))
+        return result
 
 
 def kind(value: Array, n_years: int) -> str:
