@@ -21,6 +21,7 @@ from numpy.typing import ArrayLike, NDArray
 from econ.model import kernel
 from econ.model.compiled import CODE, LIMIT, Key, bounded, code_bytes, compile_balance, stored_item
 from econ.model.expr import CHECK_TOLERANCE, Expr, Prev, as_node, refs
+from econ.model.kernel import RowsView
 from econ.model.numpy_backend import evaluate, may_be_na
 from econ.model.schema import LineItem, Model, Solve
 from econ.model.solve import solve_root, solve_whole
@@ -361,7 +362,7 @@ class _KernelStep:
 
     def with_numpy(self, env: Mapping[str, Array], size: int, n_years: int) -> dict[str, Array]:
         """The outputs as the numpy backend gives them."""
-        local = dict(env)
+        local = env.copy() if isinstance(env, RowsView) else dict(env)
         _run(self.groups, local, n_years, self.na_names, _no_solve, size, kernels=False)
         return {key: local[key] for key in self.outputs}
 
@@ -399,14 +400,20 @@ def _with_kernels(
         section = []
         if group is not None:
             order.append((False, [group]))
-    # What is read after each phase: a solve may read anything (its block).
+    # What is read after each phase (a solve: what its plug-back block reads,
+    # when known, else anything).
     after: list[frozenset[str] | None] = []
     acc: set[str] | None = None if want is None else set(want)
     for _, groups in reversed(order):
         after.append(None if acc is None else frozenset(acc))
         for g in groups:
-            if acc is not None:
-                acc = None if g[0].solved else acc | _group_info(g)[1]
+            if acc is None:
+                break
+            if g[0].solved:
+                block = _SOLVE_READS.get(g[0])
+                acc = None if block is None else acc | block
+            else:
+                acc |= _group_info(g)[1]
     after.reverse()
     out: list[Any] = []
     for (is_kernel, groups), later in zip(order, after, strict=True):
@@ -450,6 +457,23 @@ def _phases(section: list[list[LineItem]]) -> list[tuple[bool, list[list[LineIte
 
 
 _PLANS: dict[Any, list[Any]] = {}
+
+#: The names an engine-solved item's solve reads (its plug-back block's
+#: inputs and its probe), by item; filled by each evaluation of a model.
+_SOLVE_READS: dict[LineItem, frozenset[str] | None] = {}
+
+
+def _solve_reads(model: Model, solve: Solve) -> frozenset[str] | None:
+    """What solving ``solve`` reads from the evaluation (``None``: not known,
+    a solve inside its block)."""
+    plan = model.cached(("solve-plan", solve.key), functools.partial(_solve_plan, model, solve))
+    assert isinstance(plan, _SolvePlan)
+    groups = plan.fixed_steps + plan.moving_steps
+    if any(g[0].solved for g in groups):
+        return None
+    produced = {it.key for g in groups for it in g}
+    names = set(refs(solve.probe)).union(*(_group_info(g)[1] for g in groups))
+    return frozenset(names - produced)
 
 
 #: Balances run as generated code (:mod:`econ.model.compiled`); ``False``
@@ -588,29 +612,24 @@ def _evaluate(
 
     def solve_item(item: LineItem, env: dict[str, Array]) -> Array:
         solve = solves[item.key]
-        size = max(a.shape[0] for a in env.values())  # a nested solve sees fewer rows
+        # A nested solve sees fewer rows.
+        size = env.size if isinstance(env, RowsView) else max(a.shape[0] for a in env.values())
         plan = model.cached(("solve-plan", solve.key), lambda: _solve_plan(model, solve))
         assert isinstance(plan, _SolvePlan)
         target = f"{solve.prefix}_{solve.target}"
         # Rows of the block that do not move with the variable (capex, the
         # debt schedule, anything upstream of it) are evaluated once, not at
         # every step of the solver.
-        env = dict(env)
+        env = env.copy()
         _run(plan.fixed_steps, env, n_years, na_names, solve_item, size, kernels=kernels)
-        block_steps, reads = plan.moving_steps, plan.reads
+        block_steps = plan.moving_steps
 
         def target_at(x: Array, rows: NDArray[np.intp]) -> Array:
             # Only the scenarios still unsolved are evaluated: the names the
-            # block reads are cut down to those rows (a name shared by every
-            # scenario, shape (1, .), is kept whole).
-            if rows.size == size:
-                trial = dict(env)
-            else:
-                trial = {
-                    k: (v[rows] if v.shape[0] == size else v)
-                    for k in reads
-                    if (v := env.get(k)) is not None
-                }
+            # block reads are cut down to those rows when read (a kernel
+            # reads them whole through the rows' index; a name shared by
+            # every scenario, shape (1, .), is kept whole).
+            trial: dict[str, Array] = env.copy() if rows.size == size else RowsView(env, rows, size)
             trial[item.key] = x
             _run(
                 block_steps,
@@ -630,6 +649,14 @@ def _evaluate(
         return solve_root(target_at, np.array(probe), subset=True)
 
     size = max(a.shape[0] for a in env.values())
+    if kernels and model.solves:
+        for solve in model.solves:
+            item = model.item(solve.key)
+            if item not in _SOLVE_READS:
+                make = functools.partial(_solve_reads, model, solve)
+                reads = model.cached(("solve-reads", solve.key), make)
+                assert reads is None or isinstance(reads, frozenset)
+                bounded(_SOLVE_READS, LIMIT)[item] = reads
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         _run(steps, env, n_years, na_names, solve_item, size, want, kernels=kernels)
     if want is not None:  # the same names whichever backend ran

@@ -172,8 +172,8 @@ class _Gen:
         if kind is None:
             raise Unsupported(f"{name!r} is not available to the kernel")
         arg = self.args[name] = f"a[{len(self.args)}]"
-        local = self.locals[name] = self.fresh("_r" if kind in ("y", "sy") else "_x")
-        if kind in ("y", "sy"):
+        local = self.locals[name] = self.fresh("_r" if kind in _ROW_KINDS else "_x")
+        if kind in _ROW_KINDS:
             self.rows.add(name)
         target = self.pre if kind in ("c", "y") else self.head
         index = {
@@ -181,6 +181,9 @@ class _Gen:
             "s": f"double {local} = {arg}[s];",
             "y": f"const double *{local} = {arg};",
             "sy": f"const double *{local} = {arg} + s * Y;",
+            # Read through the row index G (a solver's unsolved scenarios).
+            "gs": f"double {local} = {arg}[G[s]];",
+            "gsy": f"const double *{local} = {arg} + G[s] * Y;",
         }
         target.append(index[kind])
         return local
@@ -203,7 +206,7 @@ class _Gen:
                 kind = self.kinds.get(n)
                 if kind is None:
                     raise Unsupported(f"{n!r} is not available to the kernel")
-                return kind in ("y", "sy")
+                return kind in _ROW_KINDS
             case CumSum() | Prev():
                 return True
             case Sum() | SumProduct() | At() | Last() | RowMax() | Irr() | FirstYearWhere():
@@ -453,7 +456,8 @@ def source(
             writes.append(f"o[{n}][s] = {local};")
     text = [
         _PRELUDE,
-        "int kernel(long S, long Y, const double **a, double **o, unsigned char *flag) {",
+        "int kernel(long S, long Y, const double **a, double **o, unsigned char *flag,",
+        "           const long *G) {",
         f"    double *W = (double *)malloc(({gen.n_scratch} + 1) * Y * sizeof(double));",
         "    if (W == NULL) return 1;",
     ]
@@ -694,15 +698,21 @@ class Kernel:
     outputs by name, each ``(S, 1)`` or ``(S, Y)``."""
 
     def __init__(
-        self, lib: Path, reads: list[str], outputs: Sequence[str], rows: list[bool]
+        self,
+        lib: Path,
+        reads: list[str],
+        outputs: Sequence[str],
+        rows: list[bool],
+        kinds: Sequence[str] | None = None,
     ) -> None:
         import ctypes
 
         self.lib = ctypes.CDLL(str(lib))
         self.fn = self.lib.kernel
         self.fn.restype = ctypes.c_int
-        self.fn.argtypes = [ctypes.c_long, ctypes.c_long, *[ctypes.c_void_p] * 3]
+        self.fn.argtypes = [ctypes.c_long, ctypes.c_long, *[ctypes.c_void_p] * 4]
         self.reads, self.outputs, self.out_rows = reads, list(outputs), rows
+        self.kinds = list(kinds) if kinds is not None else ["s"] * len(reads)
 
     def __call__(
         self,
@@ -714,12 +724,21 @@ class Kernel:
         """The outputs for ``size`` scenarios; the scenarios the kernel flags
         (an IRR of a cash flow changing sign more than once) are given
         ``fallback(rows)``'s values (the numpy backend's)."""
-        args = [np.ascontiguousarray(env[n], dtype=np.float64) for n in self.reads]
+        gather = np.zeros(1, dtype=np.int64)
+        args = []
+        for n, kind_ in zip(self.reads, self.kinds, strict=True):
+            if kind_.startswith("g"):
+                assert isinstance(env, RowsView)
+                value, gather = env.whole(n), env.index
+            else:
+                value = env[n]
+            args.append(np.ascontiguousarray(value, dtype=np.float64))
         outs = [np.empty((size, n_years if row else 1)) for row in self.out_rows]
         flags = np.zeros(size, dtype=np.uint8)
         a = np.array([x.ctypes.data for x in args] or [0], dtype=np.uintp)
         o = np.array([x.ctypes.data for x in outs] or [0], dtype=np.uintp)
-        if self.fn(size, n_years, a.ctypes.data, o.ctypes.data, flags.ctypes.data) != 0:
+        fn_args = (a.ctypes.data, o.ctypes.data, flags.ctypes.data, gather.ctypes.data)
+        if self.fn(size, n_years, *fn_args) != 0:
             raise MemoryError("no memory for a kernel's scratch rows")
         result = dict(zip(self.outputs, outs, strict=True))
         rows = np.flatnonzero(flags)
@@ -739,6 +758,52 @@ def kind(value: Array, n_years: int) -> str:
     return ("s" if per_scenario else "c") if not row else ("sy" if per_scenario else "y")
 
 
+_ROW_KINDS = ("y", "sy", "gsy")
+
+
+class RowsView(dict[str, Array]):
+    """An evaluation's names for some of its scenarios (``index``, the rows a
+    solver has not settled yet) without copying them: an array of the whole
+    evaluation (``size`` rows) is cut down to those rows when read, once; a
+    kernel reads it whole through the index instead. Names set here are the
+    subset's own."""
+
+    def __init__(self, whole: Mapping[str, Array], index: NDArray[np.intp], size: int) -> None:
+        super().__init__()
+        self._whole, self.size = whole, size
+        self.index = np.ascontiguousarray(index, dtype=np.int64)
+
+    def gathered(self, name: str) -> bool:
+        """Whether a kernel would read ``name`` through the index."""
+        if dict.__contains__(self, name):
+            return False
+        v = self._whole.get(name)
+        return v is not None and v.shape[0] == self.size and self.size > 1
+
+    def whole(self, name: str) -> Array:
+        return self._whole[name]
+
+    def __missing__(self, name: str) -> Array:
+        v = self._whole[name]
+        out = v[self.index] if v.shape[0] == self.size and self.size > 1 else v
+        self[name] = out
+        return out
+
+    def get(self, name: str, default: Any = None) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            return default
+
+    def __contains__(self, name: object) -> bool:
+        return dict.__contains__(self, name) or name in self._whole
+
+    def copy(self) -> RowsView:
+        out = RowsView(self._whole, self.index, self.size)
+        out.update(self)
+        return out
+
+
 _KERNELS: dict[Any, Kernel | None] = {}
 
 
@@ -753,13 +818,19 @@ def kernel_for(
 ) -> Kernel | None:
     """The kernel of a run of groups for the shapes in ``env`` (cached), or
     ``None`` when a node is not supported."""
-    kinds = {n: kind(env[n], n_years) for n in reads if n in env}
+    kinds = {
+        n: "g" + kind(env.whole(n), n_years)
+        if isinstance(env, RowsView) and env.gathered(n)
+        else kind(env[n], n_years)
+        for n in reads
+        if n in env
+    }
     key = (tuple(tuple(g) for g in groups), tuple(sorted(kinds.items())), tuple(outputs), na_names)
     if key in _KERNELS:
         return _KERNELS[key]
     try:
         text, args, rows = source(groups, balances, kinds, outputs, na_names)
-        k = Kernel(build(text, FOLDER[0]()), args, outputs, rows)
+        k = Kernel(build(text, FOLDER[0]()), args, outputs, rows, [kinds[n] for n in args])
     except (Unsupported, CompileError, OSError) as exc:
         # Never a wrong value: the numpy backend evaluates these groups.
         FAILURES.append(f"{type(exc).__name__}: {exc}")
