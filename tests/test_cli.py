@@ -150,3 +150,29 @@ def test_export_never_writes_onto_its_own_workbook(
     assert "refused" in capsys.readouterr().err
     assert main(["export", str(book), "-o", str(tmp_path / "other.xlsx")]) == 2
     assert book.read_bytes() == before and not (tmp_path / "other.xlsx").exists()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["show", "a.toml"],
+        ["show", "a.toml", "b.xlsx"],
+        ["show", "x y.toml"],
+    ],
+)
+def test_show_shortcut_parses_as_argparse(argv: list[str]) -> None:
+    """``econ show FILE...`` skips building the parser; the namespace is the
+    one argparse gives (options and anything else still go through it)."""
+    from econ.cli import _parse, _parser
+
+    assert vars(_parse(argv)) == vars(_parser().parse_args(argv))
+
+
+def test_show_with_options_still_parsed_by_argparse(capsys: pytest.CaptureFixture[str]) -> None:
+    from econ.cli import _parse
+
+    with pytest.raises(SystemExit) as exc:
+        _parse(["show", "a.toml", "--no-such-option"])
+    assert exc.value.code == 2
+    assert "unrecognized arguments: --no-such-option" in capsys.readouterr().err
+    assert _parse(["--debug", "show", "a.toml"]).debug is True

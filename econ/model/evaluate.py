@@ -367,7 +367,7 @@ class _KernelStep:
         return {key: local[key] for key in self.outputs}
 
 
-def _no_solve(item: LineItem, env: dict[str, Array]) -> Array:  # pragma: no cover
+def _no_solve(item: LineItem, env: dict[str, Array], size: int) -> Array:  # pragma: no cover
     raise AssertionError(f"{item.key!r}: a solve inside a kernel's run")
 
 
@@ -486,7 +486,7 @@ def _run(
     env: dict[str, Array],
     n_years: int,
     na_names: frozenset[str],
-    solve_item: Callable[[LineItem, dict[str, Array]], Array],
+    solve_item: Callable[[LineItem, dict[str, Array], int], Array],
     size: int,
     want: Collection[str] | None = None,
     *,
@@ -510,7 +510,7 @@ def _run(
         if not recurrent:
             item = group[0]
             if item.solved:
-                env[item.key] = solve_item(item, env)
+                env[item.key] = solve_item(item, env, size)
                 continue
             fn = stored_item(item.key, item.expr, na_names) if COMPILE_BALANCES else None
             if fn is not None:
@@ -610,10 +610,9 @@ def _evaluate(
         )
     assert isinstance(steps, list)
 
-    def solve_item(item: LineItem, env: dict[str, Array]) -> Array:
+    def solve_item(item: LineItem, env: dict[str, Array], size: int) -> Array:
+        # ``size``: the scenarios of this evaluation (a nested solve sees fewer).
         solve = solves[item.key]
-        # A nested solve sees fewer rows.
-        size = env.size if isinstance(env, RowsView) else max(a.shape[0] for a in env.values())
         plan = model.cached(("solve-plan", solve.key), lambda: _solve_plan(model, solve))
         assert isinstance(plan, _SolvePlan)
         target = f"{solve.prefix}_{solve.target}"
