@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from econ.model import kernel
+from econ import native
 from econ.model.schema import Model
 
 __all__ = ["cache_dir", "cached_model", "comparison_model", "kernel_folder"]
@@ -137,7 +137,7 @@ _KEEP_KERNELS = 400
 
 @functools.cache
 def kernel_folder() -> Path:
-    """Where compiled kernels (:mod:`econ.model.kernel`) are kept between
+    """Where compiled kernels (:mod:`econ.model.kernel`, :mod:`econ.native`) are kept between
     processes: ``kernels`` in the cache folder, a folder of this user's that
     no one else can write to (a shared library runs code when loaded); else
     a temporary folder of this process."""
@@ -159,7 +159,7 @@ def kernel_folder() -> Path:
                     with contextlib.suppress(OSError):
                         old.unlink()
                 return path
-    return kernel.process_folder()
+    return native.process_folder()
 
 
-kernel.FOLDER[0] = kernel_folder
+native.FOLDER[0] = kernel_folder

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 import econ
+from econ import native
 from econ.analysis.instruments import with_comparison
 from econ.analysis.montecarlo import sample_inputs
 from econ.model import evaluate as evaluate_mod
@@ -279,16 +280,12 @@ def test_without_a_compiler_numpy_evaluates(monkeypatch: pytest.MonkeyPatch) -> 
     """No compiler on the path: the numpy backend gives the values."""
     monkeypatch.setenv("CC", "/nonexistent/cc")
     assert not kernel.available()
-    evaluate_mod._kernels_available.cache_clear()
-    try:
-        inputs = _hostile(3_000)
-        with np.errstate(all="ignore"):
-            a = evaluate_mod.evaluate_model(_node_model(), inputs, 2025, N_YEARS)
-            b = evaluate_mod.evaluate_model(_node_model(), inputs, 2025, N_YEARS, kernels=False)
-        for key in a:
-            assert np.array_equal(a[key], b[key], equal_nan=True), key
-    finally:
-        evaluate_mod._kernels_available.cache_clear()
+    inputs = _hostile(3_000)
+    with np.errstate(all="ignore"):
+        a = evaluate_mod.evaluate_model(_node_model(), inputs, 2025, N_YEARS)
+        b = evaluate_mod.evaluate_model(_node_model(), inputs, 2025, N_YEARS, kernels=False)
+    for key in a:
+        assert np.array_equal(a[key], b[key], equal_nan=True), key
 
 
 def test_switched_off_by_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -296,10 +293,28 @@ def test_switched_off_by_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     assert not kernel.available()
 
 
+def test_the_model_core_compiles_nothing_itself() -> None:
+    """Compiling writes files: econ.native does it, registered with the pure
+    core when econ is imported."""
+    import ast
+
+    source = Path(kernel.__file__).read_text(encoding="utf-8")
+    imported = {
+        alias.name.split(".")[0]
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, (ast.Import, ast.ImportFrom))
+        for alias in (
+            node.names if isinstance(node, ast.Import) else [ast.alias(node.module or "")]
+        )
+    }
+    assert not imported & {"subprocess", "ctypes", "tempfile", "shutil"}
+    assert kernel.COMPILER[0] is native.compile_kernel
+
+
 def test_a_kernel_that_fails_to_build_falls_back(monkeypatch: pytest.MonkeyPatch) -> None:
     """A compiler error (here a flag it refuses) is recorded, and numpy
     evaluates those groups: the values are numpy's, exactly."""
-    monkeypatch.setattr(kernel, "CFLAGS", [*kernel.CFLAGS, "--no-such-flag"])
+    monkeypatch.setattr(native, "CFLAGS", [*native.CFLAGS, "--no-such-flag"])
     monkeypatch.setattr(kernel, "_KERNELS", {})
     model = _model([("x", Ref("a") * 3.0 + Ref("k")), ("y", Sum(Ref("x")))])
     inputs = _hostile(100)
@@ -326,17 +341,17 @@ def test_libraries_kept_in_the_cache_folder(
         ["x"],
         frozenset(),
     )
-    lib = kernel.build(text, folder)
+    lib = native.build(text, folder)
     assert lib.parent == folder and lib.is_file() and not lib.is_symlink()
     stamp = lib.stat().st_mtime_ns
-    assert kernel.build(text, folder) == lib and lib.stat().st_mtime_ns == stamp  # reused
+    assert native.build(text, folder) == lib and lib.stat().st_mtime_ns == stamp  # reused
     bogus = tmp_path / "bogus.so"
     bogus.write_bytes(b"not a library")
     lib.unlink()
     lib.symlink_to(bogus)
-    rebuilt = kernel.build(text, folder)
+    rebuilt = native.build(text, folder)
     assert rebuilt == lib and not lib.is_symlink() and lib.stat().st_size > 1_000
-    k = kernel.Kernel(rebuilt, ["k"], ["x"], [False])
+    k = kernel.Kernel(native.load(rebuilt), ["k"], ["x"], [False])
     out = k({"k": np.array([[1.5], [2.0]])}, 2, 3)
     assert out["x"].tolist() == [[3.0], [4.0]]
 
@@ -353,6 +368,6 @@ def test_cache_folder_is_private(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         assert (tmp_path / "kernels").stat().st_mode & 0o077 == 0
         cache.kernel_folder.cache_clear()
         os.chmod(tmp_path / "kernels", 0o777)
-        assert cache.kernel_folder() == kernel.process_folder()
+        assert cache.kernel_folder() == native.process_folder()
     finally:
         cache.kernel_folder.cache_clear()

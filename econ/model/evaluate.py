@@ -328,7 +328,6 @@ def _walk(e: Expr) -> Iterator[Expr]:
 KERNELS = True
 
 
-@functools.cache
 def _kernels_available() -> bool:
     return kernel.available()
 

@@ -38,21 +38,15 @@ Without a C compiler, with ``ECON_KERNELS=off``, below :data:`KERNEL_ROWS`
 scenarios, or when a kernel fails to build, every step is evaluated with
 numpy: a kernel changes the speed, never the values.
 
-Generating the source is pure. Compiled libraries are kept in
-``FOLDER[0]()``: a temporary folder of the process, or (set by
-:mod:`econ.cache`) the user's cache folder, named by a digest of the source,
-the compiler and its flags.
+Pure, as the rest of the model core: it writes the C source and calls the
+compiled function. Compiling and loading (files, a subprocess) are
+:mod:`econ.native`'s, registered in :data:`COMPILER` when econ is imported.
 """
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import math
-import os
-import stat
 from collections.abc import Callable, Collection, Mapping, Sequence
-from pathlib import Path
 from typing import Any, assert_never
 
 import numpy as np
@@ -82,14 +76,13 @@ from econ.model.expr import (
 from econ.model.schema import LineItem
 
 __all__ = [
-    "FOLDER",
+    "AVAILABLE",
+    "COMPILER",
     "KERNEL_ROWS",
-    "CompileError",
     "Kernel",
+    "RowsView",
     "available",
-    "build",
     "kernel_for",
-    "process_folder",
     "source",
     "supported",
 ]
@@ -100,7 +93,7 @@ Array = NDArray[np.float64]
 #: numpy passes are short and a kernel's call costs more than it saves.
 KERNEL_ROWS = 2_048
 
-_ARITH = {"+": "+", "-": "-", "*": "*", "/": "/", "^": "**"}
+_ARITH = {"+": "+", "-": "-", "*": "*", "/": "/"}  # "^" is fpow()
 _CMP = {"<": "<", "<=": "<=", ">": ">", ">=": ">=", "=": "==", "<>": "!="}
 
 
@@ -111,10 +104,6 @@ class Unsupported(Exception):
 # ---------------------------------------------------------------------------
 # Source generation
 # ---------------------------------------------------------------------------
-
-
-def _ident(name: str, n: int) -> str:
-    return f"{n}_" + "".join(c if c.isascii() and (c.isalnum() or c == "_") else "_" for c in name)
 
 
 def _literal(value: float) -> str:
@@ -136,7 +125,9 @@ class _Gen:
         na_names: Collection[str],
         balances: Sequence[bool],
     ) -> None:
-        self.kinds = kinds  # env name -> "c" (1, 1), "s" (S, 1), "y" (1, Y), "sy" (S, Y)
+        # env name -> "c" (1, 1), "s" (S, 1), "y" (1, Y), "sy" (S, Y); "gs", "gsy":
+        # read through the row index G (see RowsView)
+        self.kinds = kinds
         self.na_names = na_names
         self.counter = 0
         self.n_scratch = 0  # rows of Y values in the scratch block W
@@ -616,81 +607,19 @@ static inline double check(double a, double b, double scale, int has_scale, doub
 }
 """
 
-#: The compiler and its flags: IEEE arithmetic as numpy does it (no
-#: fused multiply-add, no fast-math reordering).
-CFLAGS = ["-O2", "-shared", "-fPIC", "-ffp-contract=off", "-fno-fast-math", "-std=c99"]
+#: ``COMPILER[0](source)``: the compiled ``kernel`` function of a kernel's C
+#: source, or ``None`` (no kernels). Compiling writes files, so the pure model
+#: core does not do it: :mod:`econ.native` sets it when econ is imported.
+COMPILER: list[Callable[[str], Callable[..., int]] | None] = [None]
 
-
-def compiler() -> str | None:
-    """The C compiler kernels are built with (``$CC``, else ``cc``), or None."""
-    import shutil
-
-    return shutil.which(os.environ.get("CC", "cc"))
+#: ``AVAILABLE[0]()``: whether kernels can be built here (set with COMPILER).
+AVAILABLE: list[Callable[[], bool]] = [lambda: False]
 
 
 def available() -> bool:
-    """Whether kernels can be built here (a C compiler, not switched off by
-    ``ECON_KERNELS=off``)."""
-    if os.environ.get("ECON_KERNELS", "").strip().lower() in ("off", "0", "no", "false"):
-        return False
-    return compiler() is not None
-
-
-class CompileError(RuntimeError):
-    """The C compiler failed on a kernel (a bug: the evaluator falls back to numpy)."""
-
-
-def build(text: str, folder: Path) -> Path:
-    """Compile ``text`` into a shared library in ``folder``, named by a digest
-    of the source, the compiler and its flags (reused when present)."""
-    import subprocess
-    import tempfile
-
-    cc = compiler()
-    if cc is None:
-        raise CompileError("no C compiler")
-    digest = hashlib.sha256("\0".join([text, cc, *CFLAGS]).encode()).hexdigest()[:24]
-    lib = folder / f"k_{digest}.so"
-    with contextlib.suppress(OSError):
-        st = os.lstat(lib)
-        # Only a regular file of this user's is loaded (it runs code).
-        if stat.S_ISREG(st.st_mode) and (not hasattr(os, "geteuid") or st.st_uid == os.geteuid()):
-            return lib
-    with tempfile.TemporaryDirectory(dir=folder) as tmp:
-        c_file = Path(tmp) / "kernel.c"
-        c_file.write_text(text)
-        tmp_lib = Path(tmp) / "kernel.so"
-        run = subprocess.run(
-            [cc, *CFLAGS, "-o", str(tmp_lib), str(c_file), "-lm"],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if run.returncode != 0:
-            raise CompileError(run.stderr[-2000:])
-        os.replace(tmp_lib, lib)
-    return lib
-
-
-_SCRATCH: list[Path] = []
-
-
-def process_folder() -> Path:
-    """A private folder for this process's kernels (removed at exit)."""
-    import atexit
-    import shutil
-    import tempfile
-
-    if not _SCRATCH:
-        folder = Path(tempfile.mkdtemp(prefix="econ-kernels-"))
-        atexit.register(shutil.rmtree, folder, True)
-        _SCRATCH.append(folder)
-    return _SCRATCH[0]
-
-
-#: ``FOLDER()``: where compiled kernels are kept. :mod:`econ.cache` replaces
-#: it with a folder that lasts between processes.
-FOLDER: list[Callable[[], Path]] = [process_folder]
+    """Whether kernels can be built here: a compiler registered (see
+    :data:`COMPILER`), present and not switched off (``ECON_KERNELS=off``)."""
+    return COMPILER[0] is not None and AVAILABLE[0]()
 
 
 class Kernel:
@@ -699,18 +628,13 @@ class Kernel:
 
     def __init__(
         self,
-        lib: Path,
+        fn: Callable[..., int],
         reads: list[str],
         outputs: Sequence[str],
         rows: list[bool],
         kinds: Sequence[str] | None = None,
     ) -> None:
-        import ctypes
-
-        self.lib = ctypes.CDLL(str(lib))
-        self.fn = self.lib.kernel
-        self.fn.restype = ctypes.c_int
-        self.fn.argtypes = [ctypes.c_long, ctypes.c_long, *[ctypes.c_void_p] * 4]
+        self.fn = fn  # kernel(S, Y, a, o, flag, G) -> 0, or 1 without memory
         self.reads, self.outputs, self.out_rows = reads, list(outputs), rows
         self.kinds = list(kinds) if kinds is not None else ["s"] * len(reads)
 
@@ -828,10 +752,13 @@ def kernel_for(
     key = (tuple(tuple(g) for g in groups), tuple(sorted(kinds.items())), tuple(outputs), na_names)
     if key in _KERNELS:
         return _KERNELS[key]
+    compile_ = COMPILER[0]
     try:
+        if compile_ is None:
+            raise Unsupported("no compiler registered (econ.native)")
         text, args, rows = source(groups, balances, kinds, outputs, na_names)
-        k = Kernel(build(text, FOLDER[0]()), args, outputs, rows, [kinds[n] for n in args])
-    except (Unsupported, CompileError, OSError) as exc:
+        k = Kernel(compile_(text), args, outputs, rows, [kinds[n] for n in args])
+    except (Unsupported, RuntimeError, OSError) as exc:
         # Never a wrong value: the numpy backend evaluates these groups.
         FAILURES.append(f"{type(exc).__name__}: {exc}")
         del FAILURES[:-20]
