@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -35,6 +35,33 @@ def column_name(item: LineItem) -> str:
     return f"{item.label} [{unit}]"
 
 
+class Numbered(Sequence[str]):
+    """The names ``"base#0"``, ``"base#1"``, ... of S variations, made when
+    read (a Monte Carlo chunk of 10^6 draws does not build 10^6 strings)."""
+
+    def __init__(self, base: str, size: int) -> None:
+        self.base, self.size = base, size
+
+    def __len__(self) -> int:
+        return self.size
+
+    @overload
+    def __getitem__(self, i: int) -> str: ...
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[str]: ...
+    def __getitem__(self, i: int | slice) -> str | Sequence[str]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(self.size))]
+        if not -self.size <= i < self.size:
+            raise IndexError(i)
+        return f"{self.base}#{i % self.size}"
+
+    def __eq__(self, other: object) -> bool:
+        return list(self) == list(other) if isinstance(other, Sequence) else NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+
 @dataclass(frozen=True)
 class Results:
     """Every line item of a model, evaluated for S scenarios.
@@ -48,7 +75,7 @@ class Results:
     """
 
     model: Model
-    names: tuple[str, ...]
+    names: Sequence[str]
     years: tuple[int, ...]
     values: Mapping[str, Array]
 
@@ -170,7 +197,7 @@ def evaluate(
         items=items,
         kernels=kernels,
     )
-    names = (scenario.name,) if size == 1 else tuple(f"{scenario.name}#{i}" for i in range(size))
+    names = (scenario.name,) if size == 1 else Numbered(scenario.name, size)
     return Results(scenario.model, names, tuple(scenario.years), values)
 
 

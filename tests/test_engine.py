@@ -135,3 +135,15 @@ def test_override_outside_domain_is_refused() -> None:
 
 def test_models_are_registered() -> None:
     assert set(MODELS) == {"national", "project"}
+
+
+def test_variation_names_are_numbered_lazily() -> None:
+    """S variations are named ``base#0`` ... ``base#(S-1)``, made when read."""
+    from econ.engine import Numbered
+
+    names = Numbered("magnets", 3)
+    assert list(names) == ["magnets#0", "magnets#1", "magnets#2"] and len(names) == 3
+    assert names[-1] == "magnets#2" and names[1:] == ["magnets#1", "magnets#2"]
+    assert names == ("magnets#0", "magnets#1", "magnets#2")
+    with pytest.raises(IndexError):
+        names[3]
