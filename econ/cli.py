@@ -816,9 +816,22 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     return _parser().parse_args(words)
 
 
+def _compiling_notice() -> None:
+    if sys.stderr.isatty():
+        print(
+            "econ: compiling the model for large runs (once; kept in the cache folder)...",
+            file=sys.stderr,
+            flush=True,
+        )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``econ`` command."""
     args = _parse(argv)
+    if args.command in ("risk", "sweep", "batch", "portfolio", "instruments", "sensitivity"):
+        from econ import native  # commands that may evaluate thousands of scenarios
+
+        native.NOTICE[:] = [_compiling_notice]
     if not args.debug:
         # A library object abandoned by a failure (a zip writer on a full
         # disk) fails again in its finalizer: the error was already reported.

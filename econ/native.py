@@ -74,6 +74,9 @@ def build(text: str, folder: Path) -> Path:
         # Only a regular file of this user's is loaded (it runs code).
         if stat.S_ISREG(st.st_mode) and (not hasattr(os, "geteuid") or st.st_uid == os.geteuid()):
             return lib
+    if NOTICE and not _NOTICED:
+        _NOTICED.append(True)
+        NOTICE[0]()
     with tempfile.TemporaryDirectory(dir=folder) as tmp:
         c_file = Path(tmp) / "kernel.c"
         c_file.write_text(text)
@@ -89,6 +92,11 @@ def build(text: str, folder: Path) -> Path:
         os.replace(tmp_lib, lib)
     return lib
 
+
+#: Called once per process before the first compilation (the command line
+#: says what the pause is on a terminal); empty: nothing said.
+NOTICE: list[Callable[[], None]] = []
+_NOTICED: list[bool] = []
 
 _SCRATCH: list[Path] = []
 

@@ -371,3 +371,19 @@ def test_cache_folder_is_private(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         assert cache.kernel_folder() == native.process_folder()
     finally:
         cache.kernel_folder.cache_clear()
+
+
+def test_the_first_compilation_is_announced_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The command line says what the pause is before the first compilation
+    of a process (on a terminal), and only once."""
+    said: list[str] = []
+    monkeypatch.setattr(native, "NOTICE", [lambda: said.append("compiling")])
+    monkeypatch.setattr(native, "_NOTICED", [])
+    kinds = {"k": "s", "year": "y", CHECK_TOLERANCE: "c"}
+    for factor in (2.0, 3.0):
+        item = LineItem("x", "x", "1", Ref("k") * factor, "An item.", shape="scalar")
+        text, _, _ = kernel.source([[item]], [False], kinds, ["x"], frozenset())
+        native.build(text, tmp_path)
+    assert said == ["compiling"] and len(list(tmp_path.glob("k_*.so"))) == 2
