@@ -15,7 +15,9 @@ The policy, one rule each:
 * **negatives in brackets**: ``(47.4)``, ``(19.0%)``;
 * **absent values** (NaN, ``#N/A``) read as the item's own ``na_text``
   ("not needed", "never within the horizon"), never as a blank;
-* **flags** (``display="flag"``) read as pass / FAIL;
+* **flags** (``display="flag"``, a check) read as pass / FAIL;
+* **conditions** (``display="yesno"``, a 0/1 that is not a check, such as
+  "breakeven size within its terms") read as yes / no, never as 0 and 1;
 * **small settings** declared ``display="scientific"`` (a check tolerance
   of 1e-9) in scientific notation with two significant digits, ``1.0E-09``,
   never as a ``0.000`` that hides them.
@@ -79,7 +81,7 @@ def _fixed_decimals(unit: str, display: str) -> int | None:
     """Decimals that do not depend on magnitude, ``None`` where they do."""
     if display == "percent" or display == "scientific" or unit == "yr":
         return 1
-    if unit == "year" or display == "flag":
+    if unit == "year" or display in ("flag", "yesno"):
         return 0
     if not _money_amount(unit) and unit.split("/")[0] in _CURRENCIES:
         return 2  # a price or rate: USD/kg, RUB/kg, RUB/USD
@@ -116,7 +118,8 @@ class NumberStyle:
 
     Attributes:
         unit: the model's canonical unit.
-        display: ``auto``, ``percent``, ``factor``, ``flag`` or ``scientific``.
+        display: ``auto``, ``percent``, ``factor``, ``flag``, ``yesno`` or
+            ``scientific``.
         scale: power of 1,000 the number is divided by (money amounts only).
         decimals: decimals shown.
         na_text: the text of an absent value.
@@ -173,7 +176,7 @@ class NumberStyle:
         empty for plain factors, flags and calendar years."""
         if self.display == "percent":
             return "%"
-        if self.display in ("flag", "factor") or self.unit in ("1", "year"):
+        if self.display in ("flag", "yesno", "factor") or self.unit in ("1", "year"):
             return ""
         prefix = _PREFIX[self.scale]
         return f"{prefix} {self.unit}" if prefix else self.unit
@@ -183,11 +186,15 @@ class NumberStyle:
 
         >>> NumberStyle("1", "percent", 0, 1).number(-0.19)
         '(19.0%)'
+        >>> NumberStyle("1", "yesno").number(1.0), NumberStyle("1", "yesno").number(0.0)
+        ('yes', 'no')
         """
         if value is None or not math.isfinite(value):
             return self.na_text
         if self.display == "flag":
             return "pass" if value == 1 else "FAIL"
+        if self.display == "yesno":
+            return "yes" if value == 1 else "no"
         if self.unit == "year":
             return f"{value:.0f}"
         if self.display == "scientific":
@@ -218,7 +225,11 @@ class NumberStyle:
         '#,##0.0,,;(#,##0.0,,)'
         >>> NumberStyle("1", "percent", 0, 1).excel, NumberStyle("year", "auto", 0, 0).excel
         ('0.0%;(0.0%)', '0')
+        >>> NumberStyle("1", "yesno").excel  # the cell holds 1 or 0 and reads yes or no
+        '"yes";"yes";"no"'
         """
+        if self.display == "yesno":
+            return '"yes";"yes";"no"'
         if self.unit == "year" or self.display == "flag":
             return "0"
         digits = "0." + "0" * self.decimals if self.decimals else "0"
@@ -248,6 +259,8 @@ def format_value(
     ('(223) M USD', '60.0 bn RUB', '16,975 t/yr')
     >>> format_value(1.0, "1", "flag"), format_value(0.0, "USD"), format_value(0.25, "1")
     ('pass', '0 USD', '0.250')
+    >>> format_value(0.0, "1", "yesno")
+    'no'
     >>> format_value(1e-9, "1", "scientific"), number_format("1", "scientific")
     ('1.0E-09', '0.0E+00;(0.0E+00)')
     >>> format_value(float("nan"), "year", na_text="never within the horizon")

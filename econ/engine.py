@@ -31,7 +31,7 @@ Array = NDArray[np.float64]
 
 def column_name(item: LineItem) -> str:
     """``"Competitiveness gap [USD/kg]"``: the label with its unit."""
-    unit = {"flag": "0/1", "percent": "fraction"}.get(item.display, item.unit)
+    unit = {"flag": "0/1", "yesno": "0/1", "percent": "fraction"}.get(item.display, item.unit)
     return f"{item.label} [{unit}]"
 
 

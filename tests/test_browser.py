@@ -129,6 +129,16 @@ def test_summary_in_browser(browser: Any, built: BatchReport, seed: Path, tmp_pa
         rows = page.locator("#assumptions-table tr.cited, #assumptions-table tr.illustrative")
         assert rows.count() == len(scenario.assumptions)
         assert page.locator("#sensitivity svg.tornado.wide").count() == 1
+        # issue 12: the checks take one line of the headline; their list is
+        # folded on screen and printed in full
+        line = page.locator("#checks-line")
+        height = line.evaluate("p => p.getBoundingClientRect().height")
+        assert height <= 1.5 * float(line.evaluate("p => getComputedStyle(p).lineHeight")[:-2])
+        listed = page.locator("#checks-details li")
+        assert listed.count() >= 3 and not listed.first.is_visible()
+        page.emulate_media(media="print")
+        assert all(listed.nth(j).is_visible() for j in range(listed.count()))
+        page.emulate_media(media="screen")
         if seed == SEEDS[0]:
             page.screenshot(path=str(tmp_path / "summary.png"), full_page=True)
             assert (tmp_path / "summary.png").stat().st_size > 10_000

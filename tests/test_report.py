@@ -212,6 +212,82 @@ def test_short_headline_then_details(seed) -> None:
         assert details is None
 
 
+def _checks(html: str) -> tuple[str, str]:
+    """The headline's checks line and the folded list of every check."""
+    line = re.search(r'<p id="checks-line">(.*?)</p>', html, re.S)
+    folded = re.search(
+        r'<section id="check-list".*?<details id="checks-details" class="print-open"'
+        r"(.*?)</details>",
+        html,
+        re.S,
+    )
+    assert line and folded
+    return line[1], folded[1]
+
+
+def test_checks_short_in_the_headline_listed_below(seed) -> None:
+    """Issue 12 item 8: the headline says "all pass (N)" in one short line
+    and links to the list; every check (the master excepted) is listed once
+    below, folded, with its value from the engine."""
+    from html import escape as html_escape
+
+    scenario, results = seed
+    html = render_summary(scenario, results)
+    values = results.scalars()
+    checks = [i for i in scenario.model.items_with("check") if i.key != "master_check"]
+    assert values["master_check"] == 1.0 and len(checks) >= 3
+    line, folded = _checks(html)
+    plain = re.sub(r"<[^>]+>", "", line)
+    assert plain == f"Checks: all pass ({len(checks)}). Every check"
+    assert 'href="#check-list"' in line
+    assert folded.startswith(">")  # folded (not open) while everything passes
+    listed = re.findall(r'<li data-key="([a-z0-9_]+)" data-value="([^"]*)">(.*?)</li>', folded)
+    assert [k for k, _, _ in listed] == [c.key for c in checks]
+    for (key, value, text), item in zip(listed, checks, strict=True):
+        assert float(value) == values[key] == 1.0
+        assert text == f'<span class="pass">pass</span>: {html_escape(item.label)}'
+
+
+def test_failing_checks_named_in_the_headline(seed) -> None:
+    """A failing check is named in the headline (escaped) and the list is open."""
+    from dataclasses import replace
+    from html import escape as html_escape
+
+    scenario, results = seed
+    checks = [i for i in scenario.model.items_with("check") if i.key != "master_check"]
+    bad = checks[1]
+    zero = np.zeros_like(results.values[bad.key])
+    failed = replace(results, values={**results.values, bad.key: zero, "master_check": zero})
+    line, folded = _checks(render_summary(scenario, failed))
+    assert re.sub(r"<[^>]+>", "", line) == (
+        f"Checks: FAILED: {html_escape(bad.label)} (1 of {len(checks)}). Every check"
+    )
+    assert folded.startswith(" open>")
+    assert f'<span class="fail">FAIL</span>: {html_escape(bad.label)}' in folded
+    assert folded.count('class="fail"') == 1
+
+
+def test_ranking_workings_are_not_outputs(seed) -> None:
+    """The instruments' sort keys (a placeholder of 1e18 USD for an
+    instrument that cannot act) are workings, not figures of the page; the
+    within-terms condition reads yes or no."""
+    from econ.model.definition.project import INSTRUMENTS
+
+    scenario, results = seed
+    html = render_summary(scenario, results)
+    assert "sort_key" not in html and "as ranked" not in html
+    assert not re.search(r"\b1,000,000,000\b", html)
+    if scenario.model.name != "project":
+        return
+    values = results.scalars()
+    for name, *_ in INSTRUMENTS:
+        key = f"{name}_within_terms"
+        word = "yes" if values[key] == 1.0 else "no"
+        assert re.search(rf'data-key="{key}" data-value="[^"]*">{word}<', html), key
+        assert scenario.model.item(f"{name}_sort_key_usd").role == "calc"
+    assert scenario.model.item("cheapest_sort_key_usd").role == "calc"
+
+
 def test_absent_values_in_plain_words(seed) -> None:
     """No blank and no bare "n/a" where the model says what n/a means."""
     scenario, results = seed

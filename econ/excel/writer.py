@@ -589,8 +589,12 @@ class _Builder:
         table = _instrument_table(model)
         calc = [i for i in model.items if i.role == "calc"]
         main = [i for i in calc if not i.derived and i.section != _COMPARISON]
-        # Solves: plug-back blocks, variants, and the comparison's yearly rows.
-        derived = [i for i in calc if i.derived or i.section == _COMPARISON]
+        # Solves: plug-back blocks, variants, and the comparison's yearly rows;
+        # the ranking's workings (sort keys) sit on the Instruments sheet.
+        workings = {i.key for i in self._ranking_workings(table)} if table else set()
+        derived = [
+            i for i in calc if (i.derived or i.section == _COMPARISON) and i.key not in workings
+        ]
         on_instruments = (
             {
                 i.key
@@ -1380,7 +1384,8 @@ class _Builder:
         within = {t.name: values[f"{t.name}_within_terms"] for t in table}
         order = sorted(table, key=lambda t: values[f"{t.name}_rank"])
         money, per_t, share = self.plain("USD"), self.plain("USD/t"), self.plain("1", "percent")
-        factor = st.formatted("0")  # ranks and 0/1
+        factor = st.formatted("0")  # ranks
+        yesno = self.plain("1", "yesno")  # within terms: 1 or 0, read as yes or no
 
         # Ranking, cheapest first: the table below sorted by its live ranks.
         self.text(ws, rows["rank_head"], 0, "Ranking, cheapest first", st.bold)
@@ -1461,7 +1466,7 @@ class _Builder:
             npv = f"{t.prefix}_npv_usd"
             self.formula(ws, r, 5, f"={npv}", money, _scalar(res, npv))
             for c, key, fmt in (
-                (6, f"{t.name}_within_terms", factor),
+                (6, f"{t.name}_within_terms", yesno),
                 (7, f"{t.name}_fiscal_cost_usd", money),
                 (8, f"{t.name}_fiscal_cost_usd_per_t", per_t),
                 (9, f"{t.name}_budget_share", share),

@@ -71,8 +71,9 @@ __all__ = [
 Shape = Literal["scalar", "series"]
 Role = Literal["calc", "metric", "check"]
 #: How a value reads: ``auto`` (from its unit), ``percent`` (a fraction shown
-#: as %), ``factor`` (a plain number), ``flag`` (0/1 as pass/fail or yes/no).
-Display = Literal["auto", "percent", "factor", "flag", "scientific"]
+#: as %), ``factor`` (a plain number), ``flag`` (a check's 0/1 as pass/FAIL),
+#: ``yesno`` (a condition's 0/1 as yes/no), ``scientific`` (a small setting).
+Display = Literal["auto", "percent", "factor", "flag", "yesno", "scientific"]
 Kind = Literal["number", "whole", "year"]
 
 #: Names every model has: the timeline rows and its first and last year.

@@ -61,6 +61,16 @@ __all__ = ["derive_solve", "derive_variant", "solve_root", "solve_whole"]
 Array = NDArray[np.float64]
 
 
+def _in_sentence(label: str) -> str:
+    """A label inside a sentence: its first letter lower case, the rest as
+    written (so "R&D" and "CfD" keep their capitals).
+
+    >>> _in_sentence("Breakeven price floor (CfD strike)"), _in_sentence("R&D grant")
+    ('breakeven price floor (CfD strike)', 'R&D grant')
+    """
+    return label if label[:2].isupper() else label[:1].lower() + label[1:]
+
+
 def _ancestors(key: str, deps: dict[str, set[str]]) -> set[str]:
     out: set[str] = set()
     stack = [key]
@@ -119,7 +129,7 @@ def derive_solve(
             + (f" and {', '.join(f'{n} = {v:g}' for n, v in solve.fixed)}" if solve.fixed else ""),
         )
 
-    plug_back = copy(Ref(solve.key), solve.prefix, f"at the {solve.label.lower()}")
+    plug_back = copy(Ref(solve.key), solve.prefix, f"at the {_in_sentence(solve.label)}")
     target_pb = f"{solve.prefix}_{solve.target}"
     if any(i.key == solve.variable and i.kind == "whole" for i in inputs):
         return _whole_solve(solve, plug_back, copy, target_pb, given[solve.target])
@@ -163,7 +173,7 @@ def derive_solve(
             out.append(
                 LineItem(
                     d_key,
-                    f"d({item.label.split(' at the ')[0]}) / d({solve.label.lower()})",
+                    f"d({item.label.split(' at the ')[0]}) / d({_in_sentence(solve.label)})",
                     d_unit,
                     dexpr,
                     f"Change of '{item.key}' per unit of '{solve.key}': its derivative, "
@@ -214,7 +224,7 @@ def derive_solve(
     out.append(
         LineItem(
             f"check_plug_back_{solve.key}",
-            f"{target.label} at the {solve.label.lower()} = 0 (plug-back)",
+            f"{target.label} at the {_in_sentence(solve.label)} = 0 (plug-back)",
             "1",
             Check(Ref(target_pb), Ref(solve.key) * 0, scale=solve.scale),
             f"The plug-back block re-evaluates '{solve.target}' at '{solve.key}' with the "
@@ -244,7 +254,7 @@ def _whole_solve(
     below = copy(
         Ref(solve.key) - Ref("year_length_yr"),
         f"{solve.prefix}_below",
-        f"a year short of the {solve.label.lower()}",
+        f"a year short of the {_in_sentence(solve.label)}",
     )
     tolerance = Ref("check_tolerance") * solve.scale
     holds = Binary(">=", Ref(target_pb), -tolerance)
@@ -275,7 +285,7 @@ def _whole_solve(
         *below,
         LineItem(
             f"check_plug_back_{solve.key}",
-            f"{target.label} >= 0 at the {solve.label.lower()}, < 0 a year short (plug-back)",
+            f"{target.label} >= 0 at the {_in_sentence(solve.label)}, < 0 a year short (plug-back)",
             "1",
             Check(Flag(And(holds, Binary(">=", smallest, Const(1.0)))), Ref(solve.key) * 0 + 1.0),
             f"The plug-back blocks re-evaluate '{solve.target}' at '{solve.key}' and a year "

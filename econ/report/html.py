@@ -285,6 +285,7 @@ def render_summary(scenario: Scenario, results: Results, risk: Any = None) -> st
         details=details,
         caution=illustrative_note(scenario, model.tile_keys),
         checks=checks,
+        failing=[c for c in checks if c["value"] != 1],
         master=values.get(model.master_check_key or "", math.nan),
         warnings=scenario.warnings,
         charts=charts,

@@ -185,7 +185,7 @@ def _ticks(lo: float, hi: float, whole: bool) -> list[float]:
 
 
 def _plain(style: NumberStyle, value: float) -> str:
-    return style.number(value) if style.display != "flag" else f"{value:g}"
+    return style.number(value) if style.display not in ("flag", "yesno") else f"{value:g}"
 
 
 def crossing_text(result: SweepResult, crossing: Crossing) -> tuple[str, str]:

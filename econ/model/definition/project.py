@@ -1184,7 +1184,7 @@ def _breakeven(name: str, label: str, variable: str, unit: str, key: str, prefix
     others = tuple((k, v) for k, v in INSTRUMENT_SWITCHES if k != variable)
     return Solve(
         key,
-        f"Breakeven {label.lower()}"
+        f"Breakeven {_phrase(label)}"
         if name != "production_subsidy"
         else "Breakeven subsidy at the discount rate",
         unit,
@@ -1412,7 +1412,9 @@ def _comparison(base: Model) -> tuple[LineItem, ...]:
     size lies within the instrument's terms, the ranking (cheapest first)
     and the cheapest budget instrument with the budget coverage it implies
     (scalar metrics, not workings: a working that reads a solved value would
-    join that solve's plug-back block)."""
+    join that solve's plug-back block). The sort keys are workings (role
+    ``calc``): they read metrics only, and their placeholder for an
+    instrument that cannot act is no figure to show."""
     out: list[LineItem] = []
     for name, label, variable, _, key, prefix, _ in INSTRUMENTS:
 
@@ -1470,11 +1472,12 @@ def _comparison(base: Model) -> tuple[LineItem, ...]:
                 f"{label}: breakeven size within its terms",
                 "1",
                 _within_terms(base, variable, key),
-                f"1 when a size of the {_phrase(label)} breaks the project even and lies within "
-                "what the instrument can give (from 0 to its largest size); 0 otherwise.",
+                f"Yes (1) when a size of the {_phrase(label)} breaks the project even and lies "
+                "within what the instrument can give (from 0 to its largest size); no (0) "
+                "otherwise.",
                 shape="scalar",
                 role="metric",
-                display="factor",
+                display="yesno",
             ),
             item(
                 f"{name}_sort_key_usd",
@@ -1489,9 +1492,9 @@ def _comparison(base: Model) -> tuple[LineItem, ...]:
                     ),
                 ),
                 "The fiscal cost at breakeven where the size is within the terms, else the "
-                "sort key of an instrument that cannot break the project even.",
+                "sort key of an instrument that cannot break the project even (a working of "
+                "the ranking, not an output: its placeholder is no cost).",
                 shape="scalar",
-                role="metric",
             ),
         ]
     keys = [Ref(f"{spec[0]}_sort_key_usd") for spec in INSTRUMENTS]
@@ -1524,9 +1527,8 @@ def _comparison(base: Model) -> tuple[LineItem, ...]:
             "USD",
             Min(*budget),
             "The smallest ranked fiscal cost of the instruments paid from the budget (the "
-            "tariff is paid by buyers).",
+            "tariff is paid by buyers); a working of the ranking, not an output.",
             shape="scalar",
-            role="metric",
         ),
         metric(
             "cheapest_fiscal_cost_usd",
